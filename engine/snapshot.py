@@ -1,0 +1,59 @@
+"""Immutable pictures of a training run, made between batches for whoever displays them.
+
+A Snapshot holds numbers and copies of arrays only, so a reader on another thread can use
+it while training goes on; nothing in it refers to the live network.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import TrainConfig
+from .network import Network
+
+STATES = ("idle", "running", "paused", "finished", "stopped", "diverged")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    network: Network            # a private copy of the weights: read it, never train it
+    config: TrainConfig
+    state: str                  # one of STATES
+    step: int = 0               # batches trained so far
+    epoch: int = 0              # completed epochs
+    epoch_progress: float = 0.0  # fractional epochs (x axis of the curves)
+    batch: int = 0              # batch within the current epoch
+    batches_per_epoch: int = 1
+    samples_per_s: float = 0.0
+    elapsed_s: float = 0.0
+    lr: float = 0.0
+    batch_x: np.ndarray = field(default_factory=lambda: np.empty(0))      # epoch progress of each batch point
+    batch_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
+    epochs: dict = field(default_factory=dict)   # TrainingHistory.epoch_arrays()
+    message: str = ""           # e.g. the divergence explanation
+    dataset_name: str = ""
+
+    @property
+    def latest_test_accuracy(self):
+        acc = self.epochs.get("test_accuracy")
+        return float(acc[-1]) if acc is not None and len(acc) else None
+
+
+def take_snapshot(trainer, history, state, elapsed_s=0.0, samples_per_s=0.0, lr=None, message=""):
+    """Copy what the panels need out of a live trainer (call it on the training thread)."""
+    batch_x, batch_loss = history.batch_arrays()
+    return Snapshot(
+        network=trainer.network.copy(), config=trainer.config, state=state, step=trainer.step,
+        epoch=trainer.epoch, epoch_progress=trainer.epoch + trainer.batch_in_epoch / trainer.batches_per_epoch,
+        batch=trainer.batch_in_epoch, batches_per_epoch=trainer.batches_per_epoch,
+        samples_per_s=samples_per_s, elapsed_s=elapsed_s,
+        lr=trainer.current_lr() if lr is None else lr,
+        batch_x=batch_x, batch_loss=batch_loss, epochs=history.epoch_arrays(), message=message,
+        dataset_name=trainer.data.name)
+
+
+def model_snapshot(network, config=None, dataset_name="", message=""):
+    """A snapshot of a network that is not training (a loaded or freshly built model)."""
+    return Snapshot(network=network.copy(), config=config or TrainConfig(), state="idle",
+                    dataset_name=dataset_name, message=message)

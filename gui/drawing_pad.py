@@ -1,0 +1,612 @@
+"""Free-hand digit input: a drawing pad, a preview of the network input, and the prediction.
+
+``DrawingPanel`` is the widget the main window embeds. It owns no model: it emits
+``inputChanged`` with the digitized 28x28 image and displays whatever
+probabilities it is handed through ``show_prediction``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QShortcut,
+    QTabletEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.digitize import OUTPUT_SIZE, digitize
+
+PAD_SIZE = 280
+"""Side of the square drawing pad in pixels: ten times the 28x28 network input."""
+
+BRUSH_WIDTH = 20.0
+"""Nominal stroke width in pad pixels; after digitizing it is about 2 px, like MNIST strokes."""
+
+NO_PREDICTION_TEXT = "\u2013"
+"""Shown instead of a digit when nothing is drawn or no model has answered."""
+
+NUMBER_OF_CLASSES = 10
+
+# Soft round brush: concentric passes from a wide dim halo to the opaque core.
+# They are combined with the "lighten" (per-pixel maximum) composition mode, so
+# overlapping segments of the same stroke never accumulate into brighter joints.
+# Roughly a linear ramp from 0 to full ink over the outer 3 px on each side.
+_BRUSH_LAYERS: tuple[tuple[float, int], ...] = (
+    (1.30, 40),
+    (1.24, 80),
+    (1.18, 120),
+    (1.12, 165),
+    (1.06, 210),
+    (1.00, 255),
+)
+
+# Tablet pressure in [0, 1] maps linearly onto this range of width factors;
+# a medium press (about 0.6) gives the nominal width.
+_MIN_PRESSURE_WIDTH_FACTOR = 0.55
+_MAX_PRESSURE_WIDTH_FACTOR = 1.3
+
+# Pointer jitter smaller than this adds nothing visible but costs a repaint.
+_MIN_SEGMENT_LENGTH = 0.5
+
+_BAR_COLOUR = QColor("#8a9bb0")
+_HIGHLIGHT_BAR_COLOUR = QColor("#e67e22")
+
+# (x, y, width) of one sampled pointer position.
+_StrokePoint = tuple[float, float, float]
+
+
+class DrawingPad(QWidget):
+    """A 280x280 black canvas on which the user draws white strokes with mouse or pen."""
+
+    drawingChanged = Signal()
+    """Emitted after every segment drawn during a drag, and after ``clear``/``undo_last_stroke``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drawingPad")
+        self.setFixedSize(PAD_SIZE, PAD_SIZE)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        # Clicking the pad focuses it so panel shortcuts such as Ctrl+Z apply.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setToolTip(
+            "Draw a single digit here with the mouse or a pen. "
+            "The network classifies it while you draw."
+        )
+        self._image = QImage(PAD_SIZE, PAD_SIZE, QImage.Format.Format_Grayscale8)
+        self._image.fill(0)
+        self._strokes: list[list[_StrokePoint]] = []
+        self._stroke_active = False
+
+    def sizeHint(self) -> QSize:
+        return QSize(PAD_SIZE, PAD_SIZE)
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def strokes(self) -> list[list[tuple[float, float]]]:
+        """Copy of the drawn strokes as lists of (x, y) pad coordinates, oldest first."""
+        return [[(x, y) for x, y, _ in stroke] for stroke in self._strokes]
+
+    @property
+    def stroke_count(self) -> int:
+        return len(self._strokes)
+
+    @property
+    def is_stroke_active(self) -> bool:
+        """True between pressing and releasing the mouse button or pen."""
+        return self._stroke_active
+
+    def canvas_array(self) -> np.ndarray:
+        """The canvas as a (280, 280) float32 array, 0 = background, 1 = full ink."""
+        height, width = self._image.height(), self._image.width()
+        # Rows of a QImage are padded to bytesPerLine, so view the full rows and
+        # slice off the padding before copying.
+        raw = np.frombuffer(self._image.constBits(), dtype=np.uint8, count=self._image.sizeInBytes())
+        rows = raw.reshape(height, self._image.bytesPerLine())[:, :width]
+        return rows.astype(np.float32) / np.float32(255.0)
+
+    # ---------------------------------------------------------------- commands
+
+    def clear(self) -> None:
+        """Erase everything, including the stroke history."""
+        self._strokes.clear()
+        self._stroke_active = False
+        self._image.fill(0)
+        self.update()
+        self.drawingChanged.emit()
+
+    def undo_last_stroke(self) -> None:
+        """Remove the most recent stroke; does nothing when the pad is empty."""
+        if not self._strokes:
+            return
+        self._strokes.pop()
+        self._stroke_active = False
+        self._render_all_strokes()
+        self.update()
+        self.drawingChanged.emit()
+
+    # ------------------------------------------------------------------ events
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.drawImage(event.rect(), self._image, event.rect())
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin_stroke(event.position(), BRUSH_WIDTH)
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._stroke_active and event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend_stroke(event.position(), BRUSH_WIDTH)
+            event.accept()
+        else:
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._stroke_active:
+            self._extend_stroke(event.position(), BRUSH_WIDTH)
+            self._stroke_active = False
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        width = _pressure_to_width(event.pressure())
+        event_type = event.type()
+        if event_type == QEvent.Type.TabletPress:
+            self._begin_stroke(event.position(), width)
+        elif event_type == QEvent.Type.TabletMove and self._stroke_active:
+            self._extend_stroke(event.position(), width)
+        elif event_type == QEvent.Type.TabletRelease and self._stroke_active:
+            self._extend_stroke(event.position(), width)
+            self._stroke_active = False
+        # Accepting stops Qt from also synthesising mouse events for the pen,
+        # which would draw every stroke twice.
+        event.accept()
+
+    # ---------------------------------------------------------------- drawing
+
+    def _begin_stroke(self, position: QPointF, width: float) -> None:
+        point = (position.x(), position.y(), width)
+        self._strokes.append([point])
+        self._stroke_active = True
+        # A tap with no movement should still leave a dot.
+        self._draw_and_announce(point, point)
+
+    def _extend_stroke(self, position: QPointF, width: float) -> None:
+        stroke = self._strokes[-1]
+        previous = stroke[-1]
+        point = (position.x(), position.y(), width)
+        if math.hypot(point[0] - previous[0], point[1] - previous[1]) < _MIN_SEGMENT_LENGTH:
+            return
+        stroke.append(point)
+        self._draw_and_announce(previous, point)
+
+    def _draw_and_announce(self, start: _StrokePoint, end: _StrokePoint) -> None:
+        painter = self._begin_canvas_painter()
+        _paint_segment(painter, start, end)
+        painter.end()
+        self.update(_segment_bounds(start, end))
+        self.drawingChanged.emit()
+
+    def _render_all_strokes(self) -> None:
+        self._image.fill(0)
+        painter = self._begin_canvas_painter()
+        for stroke in self._strokes:
+            _paint_segment(painter, stroke[0], stroke[0])
+            for start, end in zip(stroke, stroke[1:]):
+                _paint_segment(painter, start, end)
+        painter.end()
+
+    def _begin_canvas_painter(self) -> QPainter:
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Lighten)
+        return painter
+
+
+def _pressure_to_width(pressure: float) -> float:
+    pressure = min(max(pressure, 0.0), 1.0)
+    factor = _MIN_PRESSURE_WIDTH_FACTOR + (_MAX_PRESSURE_WIDTH_FACTOR - _MIN_PRESSURE_WIDTH_FACTOR) * pressure
+    return BRUSH_WIDTH * factor
+
+
+def _paint_segment(painter: QPainter, start: _StrokePoint, end: _StrokePoint) -> None:
+    width = 0.5 * (start[2] + end[2])
+    start_point, end_point = QPointF(start[0], start[1]), QPointF(end[0], end[1])
+    for width_factor, grey_level in _BRUSH_LAYERS:
+        pen = QPen(QColor(grey_level, grey_level, grey_level), width * width_factor)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        if start_point == end_point:
+            painter.drawPoint(start_point)
+        else:
+            painter.drawLine(start_point, end_point)
+
+
+def _segment_bounds(start: _StrokePoint, end: _StrokePoint) -> QRect:
+    """Widget area touched by a segment, including the soft halo and antialiasing."""
+    reach = max(start[2], end[2]) * max(factor for factor, _ in _BRUSH_LAYERS) / 2 + 2
+    left, right = sorted((start[0], end[0]))
+    top, bottom = sorted((start[1], end[1]))
+    return QRectF(left - reach, top - reach, right - left + 2 * reach, bottom - top + 2 * reach).toAlignedRect()
+
+
+class DrawingPreview(pg.GraphicsLayoutWidget):
+    """Shows the 28x28 image the network receives, magnified with visible pixels."""
+
+    DISPLAY_SIZE = 140
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drawingPreview")
+        self.setFixedSize(self.DISPLAY_SIZE, self.DISPLAY_SIZE)
+        self.setBackground("k")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setToolTip(
+            "The drawing after cropping, scaling to 20x20 and centring, exactly as the network "
+            "receives it. Each square is one of its 28x28 input pixels."
+        )
+        self.ci.setContentsMargins(0, 0, 0, 0)
+        self.ci.setSpacing(0)
+        view = self.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False, invertY=True, enableMenu=False)
+        view.setDefaultPadding(0.0)
+        view.setRange(xRange=(0, OUTPUT_SIZE), yRange=(0, OUTPUT_SIZE), padding=0.0)
+        view.disableAutoRange()
+        # Row-major so that array[row, col] appears at (x=col, y=row), like the pad.
+        self._image_item = pg.ImageItem(axisOrder="row-major")
+        self._image_item.setImage(_blank_input(), autoLevels=False, levels=(0.0, 1.0))
+        view.addItem(self._image_item)
+        self.image: np.ndarray | None = None
+        """The last image shown (a copy), or None when the drawing is empty."""
+
+    def set_image(self, image: np.ndarray | None) -> None:
+        """Show a (28, 28) array with values in [0, 1], or a black square for None."""
+        if image is None:
+            self.image = None
+            shown = _blank_input()
+        else:
+            self.image = np.array(image, dtype=np.float32, copy=True)
+            if self.image.shape != (OUTPUT_SIZE, OUTPUT_SIZE):
+                raise ValueError(f"preview expects a {OUTPUT_SIZE}x{OUTPUT_SIZE} array, got {self.image.shape}")
+            shown = self.image
+        # Fixed levels: a faint drawing must look faint, not be stretched to full contrast.
+        self._image_item.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
+
+    def sizeHint(self) -> QSize:
+        # pyqtgraph views default to a 600x480 hint, which would bloat any layout.
+        return QSize(self.DISPLAY_SIZE, self.DISPLAY_SIZE)
+
+
+def _blank_input() -> np.ndarray:
+    return np.zeros((OUTPUT_SIZE, OUTPUT_SIZE), dtype=np.float32)
+
+
+class DrawingPanel(QWidget):
+    """Drawing pad, network-input preview, predicted digit and class probabilities."""
+
+    inputChanged = Signal(object)
+    """Emitted with the digitized (28, 28) float32 input, or None when the pad is empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.current_probabilities: np.ndarray | None = None
+
+        self.pad = DrawingPad()
+        self.preview = DrawingPreview()
+
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setObjectName("clearDrawingButton")
+        self.clear_button.setToolTip("Erase the whole drawing so you can start a new digit.")
+        self.undo_button = QPushButton("Undo stroke")
+        self.undo_button.setObjectName("undoStrokeButton")
+        self.undo_button.setToolTip("Remove the most recent stroke (Ctrl+Z).")
+
+        self.prediction_label = QLabel(NO_PREDICTION_TEXT)
+        self.prediction_label.setObjectName("predictionLabel")
+        self.prediction_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        prediction_font = QFont(self.prediction_label.font())
+        prediction_font.setPointSize(56)
+        prediction_font.setBold(True)
+        self.prediction_label.setFont(prediction_font)
+        self.prediction_label.setMinimumWidth(110)
+        self.prediction_label.setToolTip("The digit the network considers most likely.")
+
+        self.confidence_label = QLabel()
+        self.confidence_label.setObjectName("confidenceLabel")
+        self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.confidence_label.setToolTip(
+            "The probability the network assigns to its predicted digit. "
+            "Low values mean it is unsure."
+        )
+
+        self.probability_plot = self._create_probability_plot()
+        self.probability_bars = pg.BarGraphItem(
+            x=np.arange(NUMBER_OF_CLASSES),
+            height=np.zeros(NUMBER_OF_CLASSES),
+            width=0.7,
+            brushes=[pg.mkBrush(_BAR_COLOUR)] * NUMBER_OF_CLASSES,
+            pen=pg.mkPen(None),
+        )
+        self.probability_plot.addItem(self.probability_bars)
+
+        self._build_layout()
+
+        # Digitizing on every mouse move would make drawing lag, so changes are
+        # coalesced and processed once the event loop has drained pending input.
+        self._input_update_timer = QTimer(self)
+        self._input_update_timer.setSingleShot(True)
+        self._input_update_timer.setInterval(0)
+        self._input_update_timer.timeout.connect(self.update_input_now)
+
+        self.pad.drawingChanged.connect(self._on_drawing_changed)
+        self.clear_button.clicked.connect(self.clear)
+        self.undo_button.clicked.connect(self.undo_last_stroke)
+        undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo_shortcut.activated.connect(self.undo_last_stroke)
+
+        self.show_prediction(None)
+        self._update_button_states()
+
+    # ------------------------------------------------------------------ API
+
+    def current_input(self) -> np.ndarray | None:
+        """Digitize the pad right now: the (28, 28) network input, or None when empty."""
+        return digitize(self.pad.canvas_array())
+
+    def update_input_now(self) -> np.ndarray | None:
+        """Process any pending drawing change immediately: refresh the preview and emit ``inputChanged``."""
+        self._input_update_timer.stop()
+        network_input = self.current_input()
+        self.preview.set_image(network_input)
+        if network_input is None:
+            self.show_prediction(None)
+        self.inputChanged.emit(network_input)
+        return network_input
+
+    def clear(self) -> None:
+        """Erase the drawing and the prediction."""
+        self.pad.clear()
+        self.update_input_now()
+
+    def undo_last_stroke(self) -> None:
+        """Remove the most recent stroke and refresh the network input."""
+        self.pad.undo_last_stroke()
+        self.update_input_now()
+
+    def show_prediction(self, probabilities: np.ndarray | None) -> None:
+        """Display class probabilities (10 values); None clears the prediction."""
+        if probabilities is None:
+            self.current_probabilities = None
+            self.prediction_label.setText(NO_PREDICTION_TEXT)
+            # None also arrives when a drawing exists but no model can answer yet.
+            self.confidence_label.setText(
+                "No prediction available" if self.pad.stroke_count else "Nothing drawn yet"
+            )
+            self.probability_bars.setOpts(
+                height=np.zeros(NUMBER_OF_CLASSES),
+                brushes=[pg.mkBrush(_BAR_COLOUR)] * NUMBER_OF_CLASSES,
+            )
+            return
+
+        values = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+        if values.size != NUMBER_OF_CLASSES:
+            raise ValueError(f"expected {NUMBER_OF_CLASSES} probabilities, got {values.size}")
+        values = np.clip(np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+        predicted_digit = int(np.argmax(values))
+
+        self.current_probabilities = values
+        self.prediction_label.setText(str(predicted_digit))
+        self.confidence_label.setText(f"Confidence: {values[predicted_digit]:.1%}")
+        brushes = [pg.mkBrush(_BAR_COLOUR)] * NUMBER_OF_CLASSES
+        brushes[predicted_digit] = pg.mkBrush(_HIGHLIGHT_BAR_COLOUR)
+        self.probability_bars.setOpts(height=values, brushes=brushes)
+
+    @property
+    def highlighted_digit(self) -> int | None:
+        """Digit whose bar is currently highlighted, or None when no prediction is shown."""
+        if self.current_probabilities is None:
+            return None
+        highlight = pg.mkBrush(_HIGHLIGHT_BAR_COLOUR).color()
+        for digit, brush in enumerate(self.probability_bars.opts["brushes"]):
+            if pg.mkBrush(brush).color() == highlight:
+                return digit
+        return None
+
+    # ------------------------------------------------------------- internals
+
+    def _on_drawing_changed(self) -> None:
+        self._update_button_states()
+        self._input_update_timer.start()
+
+    def _update_button_states(self) -> None:
+        has_strokes = self.pad.stroke_count > 0
+        self.undo_button.setEnabled(has_strokes)
+        self.clear_button.setEnabled(has_strokes)
+
+    def _create_probability_plot(self) -> pg.PlotWidget:
+        # Transparent background and palette-coloured axes so the plot matches
+        # the surrounding widgets instead of pyqtgraph's global black theme.
+        plot = _ProbabilityPlot(background=None)
+        plot.setObjectName("probabilityPlot")
+        plot.setToolTip(
+            "How likely the network thinks each digit 0\u20139 is. "
+            "The highlighted bar is its prediction."
+        )
+        plot.setMinimumSize(260, 170)
+        plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setXRange(-0.6, NUMBER_OF_CLASSES - 0.4, padding=0.0)
+        plot.setYRange(0.0, 1.0, padding=0.0)
+
+        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
+        for axis_name in ("left", "bottom"):
+            axis = plot.getAxis(axis_name)
+            axis.setPen(pg.mkPen(text_colour))
+            axis.setTextPen(pg.mkPen(text_colour))
+        plot.getAxis("bottom").setTicks([[(digit, str(digit)) for digit in range(NUMBER_OF_CLASSES)]])
+        plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in (0.0, 0.25, 0.5, 0.75, 1.0)]])
+        # The "1" tick sits exactly on the top edge; let it draw instead of being culled.
+        plot.getAxis("left").setStyle(hideOverlappingLabels=False)
+        plot.getPlotItem().setContentsMargins(0, 8, 6, 0)
+        return plot
+
+    def _build_layout(self) -> None:
+        pad_caption = _caption("Draw a digit")
+        preview_caption = _caption("What the network sees (28\u00d728)")
+        prediction_caption = _caption("Prediction")
+        probability_caption = _caption("Probability of each digit")
+        for caption in (pad_caption, preview_caption, prediction_caption, probability_caption):
+            caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        prediction_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+
+        button_row = QHBoxLayout()
+        button_row.addWidget(self.undo_button)
+        button_row.addWidget(self.clear_button)
+        button_row.addStretch(1)
+
+        pad_column = QVBoxLayout()
+        pad_column.addWidget(pad_caption)
+        pad_column.addWidget(self.pad)
+        pad_column.addLayout(button_row)
+        pad_column.addStretch(1)
+
+        # Preview and prediction side by side, captions aligned on one row.
+        summary_grid = QGridLayout()
+        summary_grid.setHorizontalSpacing(16)
+        summary_grid.addWidget(preview_caption, 0, 0)
+        summary_grid.addWidget(prediction_caption, 0, 1)
+        summary_grid.addWidget(self.preview, 1, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        prediction_box = QVBoxLayout()
+        prediction_box.addStretch(1)
+        prediction_box.addWidget(self.prediction_label)
+        prediction_box.addWidget(self.confidence_label)
+        prediction_box.addStretch(1)
+        summary_grid.addLayout(prediction_box, 1, 1)
+        summary_grid.setColumnStretch(1, 1)
+
+        result_column = QVBoxLayout()
+        result_column.addLayout(summary_grid)
+        result_column.addSpacing(8)
+        result_column.addWidget(probability_caption)
+        result_column.addWidget(self.probability_plot, 1)
+
+        main_layout = QHBoxLayout(self)
+        main_layout.setSpacing(20)
+        main_layout.addLayout(pad_column)
+        main_layout.addLayout(result_column, 1)
+
+
+class _ProbabilityPlot(pg.PlotWidget):
+    def sizeHint(self) -> QSize:
+        # pyqtgraph views default to a 600x480 hint, which would bloat any layout.
+        return QSize(420, 220)
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def draw_strokes(pad: DrawingPad, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+    """Draw strokes on ``pad`` by sending it real mouse events, exactly as a user would.
+
+    Each stroke becomes a left-button press at its first point, a move (with the
+    button held) to every following point, and a release at its last point.
+    Empty strokes are skipped.
+    """
+    for stroke in strokes:
+        if not stroke:
+            continue
+        points = [QPointF(x, y) for x, y in stroke]
+        _send_mouse_event(pad, QEvent.Type.MouseButtonPress, points[0], Qt.MouseButton.LeftButton)
+        for point in points[1:]:
+            _send_mouse_event(pad, QEvent.Type.MouseMove, point, Qt.MouseButton.NoButton)
+        _send_mouse_event(pad, QEvent.Type.MouseButtonRelease, points[-1], Qt.MouseButton.LeftButton)
+
+
+def _send_mouse_event(pad: DrawingPad, event_type: QEvent.Type, position: QPointF, button: Qt.MouseButton) -> None:
+    # Buttons held *after* the event: none once released, the left button otherwise.
+    held = Qt.MouseButton.NoButton if event_type == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+    event = QMouseEvent(
+        event_type,
+        position,
+        pad.mapToGlobal(position),
+        button,
+        held,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(pad, event)
+
+
+def _trace(waypoints: Sequence[tuple[float, float]], spacing: float = 5.0) -> list[tuple[float, float]]:
+    """Sample a polyline every ``spacing`` pixels, like a pointer reporting positions during a drag."""
+    samples = [waypoints[0]]
+    for (x0, y0), (x1, y1) in zip(waypoints, waypoints[1:]):
+        steps = max(1, round(math.hypot(x1 - x0, y1 - y0) / spacing))
+        samples.extend(
+            (round(x0 + (x1 - x0) * step / steps, 1), round(y0 + (y1 - y0) * step / steps, 1))
+            for step in range(1, steps + 1)
+        )
+    return samples
+
+
+STROKES_ONE: list[list[tuple[float, float]]] = [
+    # One downward stroke, leaning slightly right-to-left as it descends.
+    _trace([(150.0, 42.0), (147.0, 100.0), (142.0, 165.0), (135.0, 236.0)]),
+]
+"""A handwritten "1" in pad coordinates."""
+
+STROKES_SEVEN: list[list[tuple[float, float]]] = [
+    # Drawn in one go like most people do: the top bar left to right, then
+    # without lifting the pen a slightly curved diagonal down to the left.
+    _trace(
+        [
+            (72.0, 66.0),
+            (110.0, 62.0),
+            (160.0, 58.0),
+            (204.0, 56.0),
+            (192.0, 92.0),
+            (174.0, 140.0),
+            (158.0, 190.0),
+            (148.0, 236.0),
+        ]
+    ),
+]
+"""A handwritten "7" in pad coordinates."""

@@ -71,8 +71,8 @@ class TrainConfig:
             problems.append("cross-entropy needs a softmax output; use --loss mse with other outputs")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimiser must be one of {', '.join(OPTIMIZERS)}")
-        if not (0 < self.lr <= 10):
-            problems.append(f"learning rate must be in (0, 10], got {self.lr}")
+        if not (0 < self.lr <= 1e4):
+            problems.append(f"learning rate must be in (0, 10000], got {self.lr}")
         if not (0 <= self.momentum < 1):
             problems.append(f"momentum must be in [0, 1), got {self.momentum}")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:

@@ -31,25 +31,27 @@ def affine_batch(images, angles_deg, shifts):
     src_c = sin * r + cos * c + _CENTRE
     r0 = np.floor(src_r)
     c0 = np.floor(src_c)
-    fr = (src_r - r0).astype(np.float32)
-    fc = (src_c - c0).astype(np.float32)
-    r0 = r0.astype(np.int64)
-    c0 = c0.astype(np.int64)
-    # Pad by one pixel of background on each side so every neighbour index is valid.
-    padded = np.zeros((m, SIDE + 2, SIDE + 2), dtype=images.dtype)
-    padded[:, 1:-1, 1:-1] = images.reshape(m, SIDE, SIDE)
-    flat = padded.reshape(m, -1)
+    fr = src_r - r0
+    fc = src_c - c0
+    # Sources further than one pixel outside the image read background: their indices are
+    # parked at 0 (any valid index) and their results zeroed afterwards.
     width = SIDE + 2
-    rr = np.clip(r0 + 1, 0, SIDE + 1)
-    cc = np.clip(c0 + 1, 0, SIDE + 1)
-    rr1 = np.clip(r0 + 2, 0, SIDE + 1)
-    cc1 = np.clip(c0 + 2, 0, SIDE + 1)
-    # Outside the padded frame counts as background too.
-    inside = ((r0 >= -1) & (r0 <= SIDE - 1) & (c0 >= -1) & (c0 <= SIDE - 1)).astype(np.float32)
-    rows = np.arange(m)[:, None, None]
-    top = flat[rows, rr * width + cc] * (1 - fc) + flat[rows, rr * width + cc1] * fc
-    bottom = flat[rows, rr1 * width + cc] * (1 - fc) + flat[rows, rr1 * width + cc1] * fc
-    out = (top * (1 - fr) + bottom * fr) * inside
+    outside = (r0 < -1) | (r0 > SIDE - 1) | (c0 < -1) | (c0 > SIDE - 1)
+    top_left = (r0.astype(np.int32) + 1) * width + (c0.astype(np.int32) + 1)
+    top_left[outside] = 0
+    top_left += (np.arange(m, dtype=np.int32) * width * width)[:, None, None]
+    # Pad by one pixel of background on each side so every neighbour index is valid.
+    padded = np.zeros((m, width, width), dtype=images.dtype)
+    padded[:, 1:-1, 1:-1] = images.reshape(m, SIDE, SIDE)
+    flat = padded.ravel()
+    p00 = flat.take(top_left)
+    p01 = flat.take(top_left + 1)
+    p10 = flat.take(top_left + width)
+    p11 = flat.take(top_left + width + 1)
+    top = p00 + (p01 - p00) * fc
+    bottom = p10 + (p11 - p10) * fc
+    out = top + (bottom - top) * fr
+    out[outside] = 0
     return out.reshape(m, SIDE * SIDE).astype(images.dtype, copy=False)
 
 
@@ -63,6 +65,6 @@ def augment_batch(images, rng, shift=0, rotate=0.0, noise=0.0):
         shifts = rng.integers(-shift, shift + 1, (m, 2)) if shift else np.zeros((m, 2))
         out = affine_batch(images, angles, shifts)
     if noise:
-        out = out + rng.normal(0.0, noise, out.shape).astype(images.dtype)
+        out = out + rng.standard_normal(out.shape, dtype=np.float32).astype(images.dtype, copy=False) * images.dtype.type(noise)
         np.clip(out, 0.0, 1.0, out=out)
     return out

@@ -155,6 +155,11 @@ def test_rotation_and_shift_move_pixels_correctly():
     assert abs(r - 13.5) <= 1 and abs(abs(c - 13.5) - 8.5) <= 1
 
 
+def test_identity_transform_changes_nothing():
+    images = load_mnist().x_train[:8]
+    np.testing.assert_allclose(affine_batch(images, np.zeros(8), np.zeros((8, 2))), images, atol=1e-6)
+
+
 def test_augmentation_is_per_image_and_bounded():
     rng = np.random.default_rng(0)
     images = load_mnist().x_train[:64]

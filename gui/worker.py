@@ -1,0 +1,112 @@
+"""Runs an engine Trainer on a background thread and reports its progress as snapshots.
+
+`TrainingWorker` is a QObject meant to be moved to a QThread. Its `run` slot drives
+`Trainer.run()` and turns the stream of events into `snapshotReady(Snapshot)` signals,
+time-throttled so that the GUI thread never receives more than it can draw, however
+fast training goes. It never touches a widget: snapshots are immutable copies, and the
+GUI steers training through the trainer's own thread-safe methods.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from engine.history import TrainingHistory
+from engine.snapshot import take_snapshot
+from engine.trainer import BatchEvent, DivergedEvent, EpochEvent, FinishedEvent, Trainer
+
+DEFAULT_MAX_SNAPSHOTS_PER_S = 20.0
+"""Enough for smooth animation; more would only cost drawing time and training speed."""
+
+
+class TrainingWorker(QObject):
+    snapshotReady = Signal(object)
+    """A new engine.snapshot.Snapshot; call `acknowledge_snapshot` once it has been shown."""
+
+    diverged = Signal(str)
+    """The loss stopped being finite; the argument explains what happened and what to try.
+    Training is paused with the last finite weights."""
+
+    finished = Signal()
+    """`run` has returned: the run completed or was stopped. Emitted from the worker thread."""
+
+    def __init__(self, trainer: Trainer, history: TrainingHistory | None = None,
+                 max_snapshots_per_s: float = DEFAULT_MAX_SNAPSHOTS_PER_S) -> None:
+        super().__init__()
+        self.trainer = trainer
+        self.history = history if history is not None else TrainingHistory()
+        self.min_snapshot_interval_s = 1.0 / max_snapshots_per_s
+        # Set while the GUI has no unshown snapshot: routine snapshots wait for it, so a
+        # busy GUI thread makes the worker send fewer, never queues a backlog.
+        self._gui_ready = threading.Event()
+        self._gui_ready.set()
+        self._gap_s = self.min_snapshot_interval_s  # current spacing of routine snapshots
+        self._last_snapshot_time = float("-inf")
+        self._last_snapshot_step: int | None = None
+        self._elapsed_s = 0.0
+        self._samples_per_s = 0.0
+        self.snapshots_sent = 0
+
+    def acknowledge_snapshot(self, next_gap_s: float = 0.0) -> None:
+        """Thread-safe: the GUI has taken the last snapshot and is ready for the next, which
+        should come at least `next_gap_s` after the last one (never sooner than the rate limit)."""
+        self._gap_s = max(self.min_snapshot_interval_s, next_gap_s)
+        self._gui_ready.set()
+
+    @Slot()
+    def run(self) -> None:
+        """Train until the run completes or the trainer is stopped (call from the worker thread)."""
+        try:
+            self._drive(self.trainer.run())
+        finally:
+            self.finished.emit()
+
+    def _drive(self, events) -> None:
+        trainer = self.trainer
+        self._send("paused" if trainer.paused else "running")
+        while True:
+            if trainer.paused and self._last_snapshot_step != trainer.step:
+                # The trainer is about to block until resumed or stepped: show exactly
+                # where it stopped, not the last throttled snapshot.
+                self._send("paused")
+            was_paused = trainer.paused
+            started = time.perf_counter()
+            try:
+                event = next(events)
+            except StopIteration:
+                return
+            if not was_paused:
+                # Time spent blocked while paused is not training time.
+                self._elapsed_s += time.perf_counter() - started
+            if isinstance(event, BatchEvent):
+                self.history.add_batch(event.epoch_progress, event.loss)
+                self._samples_per_s = event.samples_per_s
+                if trainer.paused:
+                    self._send("paused")  # a single step, or the last batch before a pause
+                else:
+                    self._send_if_due("running")
+            elif isinstance(event, EpochEvent):
+                self.history.add_epoch(event)
+                self._send("paused" if trainer.paused else "running")
+            elif isinstance(event, DivergedEvent):
+                message = event.message
+                self._send("diverged", message=message)
+                self.diverged.emit(message)
+            elif isinstance(event, FinishedEvent):
+                self._send("stopped" if event.stopped else "finished")
+                return
+
+    def _send_if_due(self, state: str) -> None:
+        if self._gui_ready.is_set() and time.perf_counter() - self._last_snapshot_time >= self._gap_s:
+            self._send(state)
+
+    def _send(self, state: str, message: str = "") -> None:
+        snapshot = take_snapshot(self.trainer, self.history, state, elapsed_s=self._elapsed_s,
+                                 samples_per_s=self._samples_per_s, message=message)
+        self._last_snapshot_time = time.perf_counter()
+        self._last_snapshot_step = self.trainer.step
+        self._gui_ready.clear()
+        self.snapshots_sent += 1
+        self.snapshotReady.emit(snapshot)

@@ -65,10 +65,33 @@ def identity_grad(z, a):
 def softmax(z, out=None):
     """Column-wise softmax. Subtracting each column's maximum keeps exp() finite
     for logits of any size (exp of a value <= 0 is at most 1)."""
-    shifted = np.subtract(z, z.max(axis=0, keepdims=True), out=out)
+    return softmax_with_log_norm(z, out)[0]
+
+
+def softmax_with_log_norm(z, out=None):
+    """Softmax and, per column, log sum_k exp(z_k) (shape (1, m)): log A = Z - log_norm,
+    so the cross-entropy needs no second pass of exp()."""
+    col_max = np.maximum.reduce(z, axis=0, keepdims=True)
+    shifted = np.subtract(z, col_max, out=out)
     np.exp(shifted, out=shifted)
-    shifted /= shifted.sum(axis=0, keepdims=True)
-    return shifted
+    total = np.add.reduce(shifted, axis=0, keepdims=True)
+    shifted /= total
+    np.log(total, out=total)
+    total += col_max
+    return shifted, total
+
+
+def relu_backward(d_a, z, a, scratch=None):
+    """dZ = dA * g'(Z) for ReLU, in place in dA: zero where Z <= 0 (no float mask is built)."""
+    active = np.greater(z, 0, out=scratch)
+    return np.multiply(d_a, active, out=d_a)
+
+
+def _generic_backward(grad):
+    def backward(d_a, z, a, scratch=None):
+        d_a *= grad(z, a)
+        return d_a
+    return backward
 
 
 HIDDEN = {
@@ -77,6 +100,10 @@ HIDDEN = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "tanh": (tanh, tanh_grad),
 }
+
+# dA -> dZ in place, the step of backpropagation through a hidden layer.
+HIDDEN_BACKWARD = {name: _generic_backward(grad) for name, (_, grad) in HIDDEN.items()}
+HIDDEN_BACKWARD["relu"] = relu_backward
 
 # Softmax is absent from the derivative table on purpose: its Jacobian is not
 # element-wise; losses apply it through softmax_backward.

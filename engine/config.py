@@ -1,6 +1,7 @@
 """Training settings, their validation, and the named presets."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from .activations import HIDDEN, OUTPUT
@@ -46,11 +47,18 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d):
-        known = {f.name for f in fields(cls)}
-        d = {k: v for k, v in d.items() if k in known}
-        if "hidden" in d:
-            d["hidden"] = tuple(d["hidden"])
-        return cls(**d)
+        """The config a dict such as to_dict()'s describes; unknown keys are ignored and missing
+        ones keep their defaults. The dict may come from a damaged settings or model file, so
+        each value must have its field's type (a whole number for an int field, a finite number
+        for a float field, text for a choice): TypeError or ValueError otherwise. Ranges are
+        left to validate()."""
+        if not isinstance(d, dict):
+            raise TypeError(f"settings must be a mapping, got {type(d).__name__}")
+        values = {}
+        for f in fields(cls):
+            if f.name in d:
+                values[f.name] = _field_value(f.name, type(f.default), d[f.name])
+        return cls(**values)
 
     def validate(self, n_train=None):
         """Raise ValueError naming the first impossible setting."""
@@ -104,6 +112,35 @@ class TrainConfig:
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field_value(name, kind, value):
+    """`value` checked against the type `kind` of field `name` (see TrainConfig.from_dict)."""
+    if kind is tuple:
+        if not isinstance(value, (list, tuple)) or not all(_is_int(n) for n in value):
+            raise TypeError(f"{name} must be a list of whole numbers, got {value!r}")
+        return tuple(value)
+    if kind is int:
+        if not _is_int(value):
+            raise TypeError(f"{name} must be a whole number, got {value!r}")
+        return value
+    if kind is float:
+        if not (_is_int(value) or isinstance(value, float)):
+            raise TypeError(f"{name} must be a number, got {value!r}")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        return number
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {kind.__name__}, got {value!r}")
+    return value
 
 
 PRESETS = {

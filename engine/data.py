@@ -43,6 +43,7 @@ __all__ = [
     "load_mnist",
     "load_npz",
     "read_idx",
+    "read_npz_arrays",
 ]
 
 IMAGE_SIDE = 28
@@ -70,6 +71,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # decompressing (and buffering) a stream that can never match its header.
 _GZIP_MAX_EXPANSION = 1032
 _GZIP_CHUNK = 1 << 20
+_CSV_SNIFF_BYTES = 1 << 16
 
 
 class DataError(ValueError):
@@ -436,36 +438,111 @@ def _npz_labels(path: Path, key: str, labels: np.ndarray) -> np.ndarray:
     return _check_labels(path, labels, key)
 
 
+class _ArchiveProblem(Exception):
+    """What is wrong with one member of a .npz archive (turned into the caller's error)."""
+
+
+# Largest expansion a member may claim over its compressed size: stored members hold their
+# data as is; deflate cannot expand by more than about 1032:1 (see _GZIP_MAX_EXPANSION).
+_NPZ_MAX_EXPANSION = {zipfile.ZIP_STORED: 1, zipfile.ZIP_DEFLATED: _GZIP_MAX_EXPANSION}
+_NPY_MAGIC = b"\x93NUMPY"
+_NPY_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    expansion = _NPZ_MAX_EXPANSION.get(info.compress_type)
+    if expansion is None:
+        raise _ArchiveProblem(f"unsupported compression method {info.compress_type} "
+                              f"(only stored and deflate members are read)")
+    if info.file_size > info.compress_size * expansion + 64:
+        raise _ArchiveProblem(f"corrupt archive member: declares {info.file_size} bytes, more than "
+                              f"its {info.compress_size} compressed bytes can hold")
+    try:
+        with archive.open(info) as stream:
+            version = np.lib.format.read_magic(stream)
+            read_header = _NPY_HEADER_READERS.get(version)
+            if read_header is None:
+                raise _ArchiveProblem(f"unsupported .npy format version {version[0]}.{version[1]}")
+            shape, fortran_order, dtype = read_header(stream)
+            if dtype.hasobject:
+                raise _ArchiveProblem("object arrays are refused (loading them would need pickle)")
+            n_bytes = math.prod(shape) * dtype.itemsize
+            # Checked before allocating: the header alone must not decide how much memory is used.
+            if n_bytes > info.file_size:
+                raise _ArchiveProblem(f"truncated: header declares shape {shape} of {dtype} "
+                                      f"({n_bytes} bytes) but the member holds {info.file_size} bytes")
+            if n_bytes == 0:
+                array = np.zeros(shape, dtype)
+            else:
+                payload = bytearray(n_bytes)
+                n_read = stream.readinto(payload)
+                if n_read != n_bytes:
+                    raise _ArchiveProblem(f"truncated: header declares {n_bytes} bytes of data but "
+                                          f"the member holds {n_read}")
+                flat = np.frombuffer(payload, dtype=dtype)
+                array = flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)
+            if stream.read(1):  # also makes zipfile check the member's CRC
+                raise _ArchiveProblem("trailing bytes after the array data")
+    except _ArchiveProblem:
+        raise
+    except Exception as exc:
+        # zipfile and numpy.lib.format raise a wide, undocumented range of exception types
+        # (ValueError, EOFError, zlib.error, tokenize errors, ...) for damaged bytes; any of
+        # them means the same thing here: the member is corrupt.
+        raise _ArchiveProblem(f"corrupt archive member ({type(exc).__name__}: {exc})") from exc
+    return array
+
+
+def read_npz_arrays(path: str | os.PathLike[str], fail) -> dict[str, np.ndarray]:
+    """Every ``.npy`` array of the ``.npz`` archive at ``path``, as {name without .npy: array}.
+
+    Never unpickles, and checks each member's header against the amount of data the
+    member can hold before allocating anything, so a damaged or hostile archive cannot
+    cause a huge allocation or an exception from deep inside zipfile or NumPy. Any
+    problem raises ``fail(problem)``, an exception the caller builds (``problem`` does not
+    name the file). Object arrays are refused; members that are not ``.npy`` are ignored.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            head = handle.read(len(_NPY_MAGIC))
+    except OSError as exc:
+        raise fail(f"cannot read file ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise fail("empty file")
+    if head == _NPY_MAGIC:
+        raise fail("not a .npz archive (it holds a single .npy array)")
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception as exc:  # damaged zip directories fail with many exception types
+        raise fail(f"not a valid .npz archive ({exc or type(exc).__name__})") from exc
+    arrays = {}
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or not info.filename.endswith(".npy"):
+                continue
+            key = info.filename[: -len(".npy")]
+            try:
+                arrays[key] = _read_npy_member(archive, info)
+            except _ArchiveProblem as problem:
+                raise fail(f"{key}: {problem}") from problem.__cause__
+    return arrays
+
+
 def _read_npz_arrays(path: Path) -> dict[str, np.ndarray]:
     _require_file(path)
-    if path.stat().st_size == 0:
-        raise DataError(f"{path}: empty file")
-    try:
-        # Never unpickle: a data file must not be able to run code.
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path}: not a valid .npz archive ({exc})") from exc
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataError(f"{path}: not a .npz archive (it holds a single array)")
-    with archive:
-        missing = [key for key in _NPZ_KEYS if key not in archive.files]
-        if missing:
-            raise DataError(
-                f"{path}: missing arrays {', '.join(missing)} "
-                f"(found: {', '.join(archive.files) or 'none'})"
-            )
-        arrays = {}
-        for key in _NPZ_KEYS:
-            try:
-                arrays[key] = archive[key]
-            except ValueError as exc:
-                raise DataError(
-                    f"{path}: {key}: cannot be loaded safely ({exc}); object arrays "
-                    f"and pickled data are rejected"
-                ) from exc
-            except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-                raise DataError(f"{path}: {key}: corrupt archive member ({exc})") from exc
-    return arrays
+    arrays = read_npz_arrays(path, lambda problem: DataError(f"{path}: {problem}"))
+    missing = [key for key in _NPZ_KEYS if key not in arrays]
+    if missing:
+        raise DataError(
+            f"{path}: missing arrays {', '.join(missing)} "
+            f"(found: {', '.join(arrays) or 'none'})"
+        )
+    return {key: arrays[key] for key in _NPZ_KEYS}
 
 
 def load_npz(path: str | os.PathLike[str]) -> Dataset:
@@ -507,6 +584,18 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+def _check_is_text(path: Path) -> None:
+    """Binary files would otherwise pass as one long header line and be reported as having
+    no data rows; NUL bytes never occur in CSV text."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(_CSV_SNIFF_BYTES)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if b"\x00" in start:
+        raise DataError(f"{path}: malformed CSV: not a text file (it contains NUL bytes)")
+
+
 def _has_header(path: Path) -> bool:
     """A first row with any non-numeric cell is a header (e.g. "label,1x1,1x2,...")."""
     try:
@@ -524,6 +613,7 @@ def _read_csv_split(path: Path) -> tuple[np.ndarray, np.ndarray]:
     _require_file(path)
     if path.stat().st_size == 0:
         raise DataError(f"{path}: empty file")
+    _check_is_text(path)
     header_rows = int(_has_header(path))
     try:
         with warnings.catch_warnings():

@@ -2,19 +2,19 @@
 
 The header names the format and version, the layer sizes, activations, loss and dtype,
 and free-form training metadata (settings, epochs, test accuracy). Everything is read
-with allow_pickle=False, and every field is checked before a Network is built, so a
-truncated, foreign or inconsistent file fails with a message and changes nothing.
+without pickle (engine.data.read_npz_arrays), and every field is checked before a Network
+is built, so a truncated, foreign or inconsistent file fails with a message and changes nothing.
 """
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .activations import HIDDEN, OUTPUT
 from .atomic import atomic_write
+from .data import read_npz_arrays
 from .losses import LOSSES
 from .network import Network
 
@@ -46,22 +46,25 @@ def save_model(path, network: Network, metadata=None):
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
+def _is_int(value):
+    return type(value) is int  # bool is an int subclass, but true is not a layer size
+
+
 def load_model(path):
-    """Return (network, metadata) or raise ModelFileError."""
+    """Return (network, metadata) or raise ModelFileError.
+
+    Loading is all-or-nothing: the file is read and checked completely before the Network is
+    built, so a failure leaves whatever the caller had loaded before untouched."""
     path = Path(path)
 
     def fail(problem):
         return ModelFileError(f"{path}: {problem}")
 
-    if not path.is_file():
+    if not path.exists():
         raise fail("no such file")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            contents = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        raise fail(f"not a readable model file (truncated or not an .npz: {e})") from None
-    except ValueError as e:
-        raise fail(f"contains data that cannot be loaded safely ({e})") from None
+    if not path.is_file():
+        raise fail("not a regular file")
+    contents = read_npz_arrays(path, fail)
     if "header" not in contents:
         raise fail("not a Backprop Studio model (no header)")
     header_array = contents.pop("header")
@@ -69,22 +72,25 @@ def load_model(path):
         raise fail("header is not a text field")
     try:
         header = json.loads(str(header_array))
-    except json.JSONDecodeError as e:
-        raise fail(f"header is not valid JSON ({e})") from None
+    except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+        raise fail(f"header is not valid JSON ({type(e).__name__}: {e})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise fail("not a Backprop Studio model (unknown format)")
-    if header.get("version") != VERSION:
-        raise fail(f"model format version {header.get('version')!r} is not supported (expected {VERSION})")
+    version = header.get("version")
+    if not (_is_int(version) and version == VERSION):
+        raise fail(f"model format version {version!r} is not supported (expected {VERSION})")
     sizes = header.get("layer_sizes")
     if (not isinstance(sizes, list) or len(sizes) < 2
-            or not all(isinstance(n, int) and 1 <= n <= MAX_LAYER_SIZE for n in sizes)):
+            or not all(_is_int(n) and 1 <= n <= MAX_LAYER_SIZE for n in sizes)):
         raise fail(f"invalid layer sizes {sizes!r}")
     hidden, output, loss = header.get("hidden_activation"), header.get("output_activation"), header.get("loss")
-    if hidden not in HIDDEN or output not in OUTPUT or loss not in LOSSES:
+    if not (isinstance(hidden, str) and hidden in HIDDEN and isinstance(output, str) and output in OUTPUT
+            and isinstance(loss, str) and loss in LOSSES):
         raise fail(f"unknown activation or loss ({hidden!r}, {output!r}, {loss!r})")
     dtype = header.get("dtype")
-    if dtype not in ("float32", "float64"):
+    if not (isinstance(dtype, str) and dtype in ("float32", "float64")):
         raise fail(f"unsupported dtype {dtype!r}")
+    dtype = np.dtype(dtype)
     metadata = header.get("metadata", {})
     if not isinstance(metadata, dict):
         raise fail("metadata is not a JSON object")
@@ -105,12 +111,19 @@ def load_model(path):
         for name, a in ((f"W{l}", w), (f"b{l}", b)):
             if a.dtype.kind != "f":
                 raise fail(f"{name} has dtype {a.dtype}, expected floating point")
+            # Checked in the header's dtype: float64 values beyond float32's range turn into inf.
+            with np.errstate(over="ignore"):
+                converted = a.astype(dtype, copy=False)
             if not np.all(np.isfinite(a)):
                 raise fail(f"{name} contains NaN or infinite values")
-        weights.append(w)
-        biases.append(b)
+            if not np.all(np.isfinite(converted)):
+                raise fail(f"{name} holds values too large for {dtype.name}")
+            if name[0] == "W":
+                weights.append(converted)
+            else:
+                biases.append(converted)
     try:
-        network = Network(sizes, hidden, output, loss, dtype=np.dtype(dtype), weights=weights, biases=biases)
+        network = Network(sizes, hidden, output, loss, dtype=dtype, weights=weights, biases=biases)
     except ValueError as e:
         raise fail(str(e)) from None
     return network, metadata

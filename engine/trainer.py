@@ -6,8 +6,10 @@ from another thread; the loop reads them between batches.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,12 +17,14 @@ import numpy as np
 from .augment import augment_batch
 from .config import TrainConfig
 from .losses import one_hot
-from .network import Network
+from .network import Buffers, Network
 from .optimizers import make_optimizer
 from .schedules import lr_factor
 
 TRAIN_EVAL_SIZE = 10_000  # training examples scored at each evaluation (a fixed subset: cheap, unbiased)
 EVAL_CHUNK = 10_000        # examples per forward pass during evaluation, to bound memory
+# Weights that stay below this in size cannot overflow float32 (max 3.4e38) in one more step.
+_SAFE_BOUND = 1e38
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,24 @@ class FinishedEvent:
     stopped: bool           # True when stop() ended the run early
 
 
-def evaluate(network, x, labels, chunk=EVAL_CHUNK):
-    """(loss, accuracy, predictions) of `network` on rows x (n, 784) with integer labels."""
+def _max_abs(a):
+    """max |a| as a Python float (nan or inf when a has such an entry)."""
+    return float(max(a.max(), -a.min())) if a.size else 0.0
+
+
+def evaluate(network, x, labels, chunk=EVAL_CHUNK, buffers=None):
+    """(loss, accuracy, predictions) of `network` on rows x (n, 784) with integer labels.
+    `buffers`, a dict kept by the caller, lets repeated evaluations reuse their arrays."""
     total_loss, predictions = 0.0, np.empty(len(labels), dtype=np.int64)
     for start in range(0, len(labels), chunk):
         xs = x[start:start + chunk].T
         ys = labels[start:start + chunk]
-        cache = network.forward(xs)
+        reused = None
+        if buffers is not None:
+            reused = buffers.get(len(ys))
+            if reused is None or not reused.fits_forward(network, len(ys)):
+                reused = buffers[len(ys)] = Buffers(network, len(ys), backward=False)
+        cache = network.forward(xs, buffers=reused)
         total_loss += network.loss(cache, one_hot(ys, network.layer_sizes[-1], network.dtype)) * len(ys)
         predictions[start:start + chunk] = np.argmax(cache.A[-1], axis=0)
     n = max(len(labels), 1)
@@ -115,13 +130,17 @@ class Trainer:
         eval_rng = np.random.default_rng([config.seed, 2])
         self.train_eval_index = np.sort(eval_rng.choice(data.n_train, min(TRAIN_EVAL_SIZE, data.n_train),
                                                         replace=False))
-        self._params = self.network.parameters()
-        self._backup = [np.empty_like(p) for p in self._params]
+        self.x_train_eval = self.x_train[self.train_eval_index]  # gathered once, scored every epoch
+        self._batch_buffers = {}  # batch size -> (Buffers, rows, Y), reused from batch to batch
+        self._eval_buffers = {}   # chunk size -> Buffers, reused from epoch to epoch
+        self._backup = np.empty_like(self.network.flat_parameters)  # used only when a step looks unsafe
+        self._measure_weights()
         self._cond = threading.Condition()
         self._paused = False
         self._stop = False
         self._step_budget = 0
-        self._recent = []  # (time, samples) of recent batches, for throughput
+        self._recent = deque()  # (time, samples) of recent batches, for throughput
+        self._recent_samples = 0  # sum of the samples in _recent
 
     # -- control (thread-safe) -------------------------------------------------
     def pause(self):
@@ -202,15 +221,19 @@ class Trainer:
         Calling run() again after a stop continues where it left off."""
         with self._cond:
             self._stop = False
+        self._measure_weights()
         while self.epoch < self.config.epochs:
             if self.batch_in_epoch == 0:
                 self.order = self.rng.permutation(self.data.n_train)
                 self.epoch_loss_sum = 0.0
                 self.epoch_started = time.perf_counter()
             while self.batch_in_epoch < self.batches_per_epoch:
+                was_paused = self._paused
                 if not self._wait_for_permission():
                     yield FinishedEvent(self.epoch, self.step, stopped=True)
                     return
+                if was_paused:
+                    self._measure_weights()  # they may have been edited meanwhile
                 yield self.train_batch()
             yield self.finish_epoch()
         yield FinishedEvent(self.epoch, self.step, stopped=False)
@@ -224,30 +247,65 @@ class Trainer:
             self.order = self.rng.permutation(self.data.n_train)
         start = self.batch_in_epoch * c.batch_size
         idx = self.order[start:start + c.batch_size]
-        rows = np.take(self.x_train, idx, axis=0)
+        buffers, rows, Y = self._buffers_for(len(idx), c.dropout > 0)
+        # mode="clip": with out= and the default mode NumPy copies through an extra buffer.
+        self.x_train.take(idx, axis=0, out=rows, mode="clip")
         if c.augment_shift or c.augment_rotate or c.augment_noise:
             rows = augment_batch(rows, self.rng, c.augment_shift, c.augment_rotate, c.augment_noise)
         X = rows.T                                   # (784, m): one example per column
-        Y = np.take(self.y_train_onehot, idx, axis=1)
+        self.y_train_onehot.take(idx, axis=1, out=Y, mode="clip")
         lr = self.current_lr()
         net = self.network
-        cache = net.forward(X, dropout=c.dropout, rng=self.rng)
+        cache = net.forward(X, dropout=c.dropout, rng=self.rng, buffers=buffers)
         loss = net.loss(cache, Y)
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             return self._diverged(loss, lr)
-        grads = net.backward(cache, Y, l2=c.l2)
-        for saved, p in zip(self._backup, self._params):
-            np.copyto(saved, p)
-        self.optimizer.update(self._params, [g for pair in zip(grads.dW[1:], grads.db[1:]) for g in pair], lr)
-        if not all(np.isfinite(p.sum()) for p in self._params):
-            for saved, p in zip(self._backup, self._params):
-                np.copyto(p, saved)
+        net.backward(cache, Y, l2=c.l2, buffers=buffers)
+        if not self._apply_update(buffers.flat_grad, lr):
             return self._diverged(float("inf"), lr)
         self.batch_in_epoch += 1
         self.step += 1
         self.epoch_loss_sum += loss * len(idx)
         return BatchEvent(self.epoch, self.batch_in_epoch, self.batches_per_epoch, self.step, loss, lr,
                           self._throughput(len(idx)))
+
+    def _buffers_for(self, m, dropout):
+        entry = self._batch_buffers.get(m)
+        if entry is None or not entry[0].fits(self.network, m, dropout):
+            dtype = self.network.dtype
+            entry = (Buffers(self.network, m, dropout), np.empty((m, self.data.n_inputs), dtype),
+                     np.empty((self.data.n_classes, m), dtype))
+            self._batch_buffers[m] = entry
+        return entry
+
+    def _apply_update(self, grad, lr):
+        """W := W - step for every parameter at once, unless that would make a weight
+        non-finite: then the weights stay as they were and False is returned.
+
+        Checking after the fact needs a copy of every weight per batch. Instead a bound on
+        max|W| is carried along: if bound + |step| stays far below the float maximum, the
+        new weights are finite for sure, and |step| >= max|step| costs one dot product
+        (inf or nan in the step make it non-finite too). Only otherwise are the weights
+        backed up, updated and checked one by one. The bound is measured afresh at the start
+        of run(), after a pause and after every epoch: only the trainer writes the weights
+        while it runs."""
+        flat = self.network.flat_parameters
+        step = self.optimizer.steps([flat], [grad], lr, out=[grad])[0]  # the gradient is not needed after
+        step_size = math.sqrt(abs(float(np.dot(step, step))))
+        if self._param_bound + step_size < _SAFE_BOUND:   # false for inf and nan too
+            flat -= step
+            self._param_bound += step_size
+            return True
+        np.copyto(self._backup, flat)
+        flat -= step
+        if np.isfinite(flat).all():
+            self._param_bound = _max_abs(flat)
+            return True
+        np.copyto(flat, self._backup)
+        return False
+
+    def _measure_weights(self):
+        self._param_bound = _max_abs(self.network.flat_parameters)
 
     def _diverged(self, loss, lr):
         # The weights are the last finite ones; momentum/Adam state may hold the bad step.
@@ -257,17 +315,20 @@ class Trainer:
 
     def _throughput(self, samples):
         now = time.perf_counter()
-        self._recent.append((now, samples))
-        while len(self._recent) > 2 and now - self._recent[0][0] > 1.0:
-            self._recent.pop(0)
-        span = now - self._recent[0][0]
-        counted = sum(s for _, s in self._recent[1:])
+        recent = self._recent
+        recent.append((now, samples))
+        self._recent_samples += samples
+        while len(recent) > 2 and now - recent[0][0] > 1.0:
+            self._recent_samples -= recent.popleft()[1]
+        span = now - recent[0][0]
+        counted = self._recent_samples - recent[0][1]  # samples of the batches after the first
         return counted / span if span > 0 else 0.0
 
     def finish_epoch(self):
-        test_loss, test_acc, _ = evaluate(self.network, self.x_test, self.data.y_test)
-        idx = self.train_eval_index
-        _, train_acc, _ = evaluate(self.network, self.x_train[idx], self.data.y_train[idx])
+        test_loss, test_acc, _ = evaluate(self.network, self.x_test, self.data.y_test, buffers=self._eval_buffers)
+        _, train_acc, _ = evaluate(self.network, self.x_train_eval, self.data.y_train[self.train_eval_index],
+                                   buffers=self._eval_buffers)
+        self._measure_weights()  # re-tighten the bound on max|W|, which only grows between batches
         lr = self.current_lr()
         seconds = time.perf_counter() - self.epoch_started
         event = EpochEvent(self.epoch + 1, self.epoch_loss_sum / self.data.n_train, train_acc,

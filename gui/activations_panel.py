@@ -3,14 +3,20 @@
 The probe is a test image (browsed with Previous / Next / Random) or the user's drawing.
 Activations come from the snapshot's own network copy, so they always match the weights
 the other panels show.
+
+Layout: the probe and its prediction on the left; on the right one row per layer, each with
+a minimum height, so that even a small dock shows every layer and the ten output bars legibly.
+While training runs, snapshots are drawn at most LIVE_INTERVAL_S apart: one forward pass is
+cheap, but redrawing every layer for every snapshot would cost more than all other panels.
 """
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -27,11 +32,13 @@ from .colormaps import (
     BAR_COLOUR,
     HIGHLIGHT_COLOUR,
     TRUE_LABEL_COLOUR,
+    cache_axes,
+    cache_item,
     diverging_colormap,
     make_colour_bar,
+    nice_ceiling,
     sequential_colormap,
     style_plot,
-    symmetric_scale,
     text_colour,
 )
 
@@ -41,6 +48,19 @@ MAX_BAR_UNITS = 64
 
 HEATMAP_ASPECT = 8.0
 """Target columns-to-rows ratio of a heatmap, so wide layers form a strip, not a block."""
+
+LIVE_INTERVAL_S = 0.2
+"""Shortest time between redraws for snapshots of a running network."""
+LIVE_DELAY_S = 0.05
+"""A running snapshot is drawn this much later than it arrives, after the other panels have
+been painted, so that the window never stops for all of them in one turn of its event loop."""
+
+MIN_HIDDEN_ROW_HEIGHT = 44
+MIN_OUTPUT_ROW_HEIGHT = 114
+"""Output row: about 80 px of bars plus the title and the digit axis."""
+TITLE_SIZE = "8pt"
+TITLE_HEIGHT = 15
+PROBE_COLUMN_WIDTH = 124
 
 ACTIVATION_NAMES = {
     "relu": "ReLU",
@@ -98,8 +118,7 @@ class _LayerBars:
 
     def update(self, values: np.ndarray, title: str) -> None:
         self.bars.setOpts(height=values)
-        self.title = title
-        self.plot_item.setTitle(title)
+        _set_title(self, title)
 
 
 class _LayerHeatmap:
@@ -120,6 +139,11 @@ class _LayerHeatmap:
         plot_item.setRange(xRange=(0, self.cols), yRange=(0, self.rows), padding=0.0)
         colormap = diverging_colormap() if self.signed else sequential_colormap()
         self.colour_bar = make_colour_bar(owner, colormap, self.image, width=10)
+        # A strip a few dozen pixels tall has no room for tick labels; the title gives the range.
+        self.colour_bar.axis.setStyle(showValues=False, tickLength=0)
+        self.colour_bar.axis.setWidth(2)
+        self.levels = (-1.0, 1.0) if self.signed else (0.0, 1.0)
+        self.colour_bar.setLevels(self.levels)
 
     def update(self, values: np.ndarray, title: str) -> None:
         grid = np.full(self.rows * self.cols, np.nan, dtype=np.float32)  # unused cells stay blank
@@ -128,16 +152,19 @@ class _LayerHeatmap:
             levels = (0.0, 1.0)
         elif self.activation == "tanh":
             levels = (-1.0, 1.0)
-        elif self.signed:
-            scale = symmetric_scale(values, percentile=100.0)
-            levels = (-scale, scale)
         else:
-            top = float(values.max()) if values.size else 0.0
-            levels = (0.0, top if top > 0.0 else 1.0)
+            top = float(np.abs(values).max() if self.signed else values.max()) if values.size else 0.0
+            scale = self.levels[1]
+            # A round top that changes only when the values outgrow it or use less than half
+            # of it: colours then stay comparable from one snapshot to the next.
+            if top > scale or top < 0.5 * scale:
+                scale = nice_ceiling(top) if top > 0.0 else 1.0
+            levels = (-scale, scale) if self.signed else (0.0, scale)
         self.image.setImage(grid.reshape(self.rows, self.cols), autoLevels=False, levels=levels)
-        self.colour_bar.setLevels(levels)
-        self.title = title
-        self.plot_item.setTitle(title)
+        if levels != self.levels:
+            self.colour_bar.setLevels(levels)
+            self.levels = levels
+        _set_title(self, f"{title} \u00b7 colour {_number(levels[0])} to {_number(levels[1])}")
 
 
 class _OutputBars:
@@ -165,6 +192,7 @@ class _OutputBars:
                                               brush=pg.mkBrush(TRUE_LABEL_COLOUR))
         plot_item.addItem(self.true_marker)
         self._plain, self._highlight = pg.mkBrush(BAR_COLOUR), pg.mkBrush(HIGHLIGHT_COLOUR)
+        self._marker = None
 
     def update(self, values: np.ndarray | None, title: str, true_label: int | None) -> None:
         """values None: no probe, so no bars and no prediction."""
@@ -173,12 +201,28 @@ class _OutputBars:
             values = np.zeros(self.n_outputs)
         brushes = [self._highlight if d == self.predicted else self._plain for d in range(self.n_outputs)]
         self.bars.setOpts(height=values, brushes=brushes)
-        if true_label is None:
-            self.true_marker.setData([], [])
-        else:
-            self.true_marker.setData([true_label], [max(float(values[true_label]), 0.0) + self.MARKER_GAP])
-        self.title = title
-        self.plot_item.setTitle(title)
+        marker = None if true_label is None else (true_label, max(float(values[true_label]), 0.0) + self.MARKER_GAP)
+        if marker != self._marker:
+            self._marker = marker
+            if marker is None:
+                self.true_marker.setData([], [])
+            else:
+                self.true_marker.setData([marker[0]], [marker[1]])
+        _set_title(self, title)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}".replace("-", "\u2212")
+
+
+def _set_title(view, title: str) -> None:
+    # Setting a title re-lays out its text (about 1 ms), so only do it when it changes.
+    if view.title != title:
+        view.title = title
+        view.plot_item.setTitle(title)
+        # pyqtgraph reserves 30 px for a title; one line of small text needs half that.
+        view.plot_item.titleLabel.setMaximumHeight(TITLE_HEIGHT)
+        view.plot_item.layout.setRowFixedHeight(0, TITLE_HEIGHT)
 
 
 class _LayersView(pg.GraphicsLayoutWidget):
@@ -192,7 +236,7 @@ class _LayersView(pg.GraphicsLayoutWidget):
 
 
 class _ProbeImage(pg.GraphicsLayoutWidget):
-    SIDE = 112
+    SIDE = 100
 
     def __init__(self) -> None:
         super().__init__()
@@ -230,20 +274,20 @@ class ActivationsPanel(QWidget):
         self._drawing: np.ndarray | None = None
         self._snapshot = None
         self._architecture = None
+        self._shown_probe = None   # what identifies the probe on screen
+        self._last_render = float("-inf")
         self._rng = np.random.default_rng()
+        self._deferred = QTimer(self)
+        self._deferred.setSingleShot(True)
+        self._deferred.timeout.connect(self._render)
 
-        self.prev_button = self._button("Previous", "probePrevButton", "Probe with the previous test image.")
-        self.next_button = self._button("Next", "probeNextButton", "Probe with the next test image.")
+        self.prev_button = self._button("\u25c0 Previous", "probePrevButton", "Probe with the previous test image.")
+        self.next_button = self._button("Next \u25b6", "probeNextButton", "Probe with the next test image.")
         self.random_button = self._button("Random", "probeRandomButton", "Probe with a randomly chosen test image.")
         self.prev_button.clicked.connect(lambda: self._step_probe(-1))
         self.next_button.clicked.connect(lambda: self._step_probe(+1))
         self.random_button.clicked.connect(self._random_probe)
 
-        self.index_label = QLabel()
-        self.index_label.setObjectName("probeIndexLabel")
-        # Long descriptions must not widen the whole panel.
-        self.index_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.index_label.setToolTip("Which input is being fed through the network.")
         self.use_drawing_check = QCheckBox("Use my drawing")
         self.use_drawing_check.setObjectName("probeUseDrawing")
         self.use_drawing_check.setToolTip(
@@ -257,41 +301,57 @@ class ActivationsPanel(QWidget):
         caption_font = QFont(probe_caption.font())
         caption_font.setBold(True)
         probe_caption.setFont(caption_font)
+        self.index_label = QLabel()
+        self.index_label.setObjectName("probeIndexLabel")
+        self.index_label.setWordWrap(True)
+        self.index_label.setToolTip("Which input is being fed through the network.")
         self.prediction_label = QLabel()
         self.prediction_label.setObjectName("probePredictionLabel")
-        self.prediction_label.setWordWrap(True)
         self.prediction_label.setToolTip(
             "The digit with the largest output A[L] (orange bar) and, for test images, the true label "
             "(triangle above its bar).")
+        self.prediction_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Fixed size: its text changes with every snapshot, and a label that can change size
+        # makes the whole window lay itself out again each time.
+        line = self.prediction_label.fontMetrics().lineSpacing()
+        self.prediction_label.setFixedSize(PROBE_COLUMN_WIDTH - 8, 3 * line + 2)
 
         self.layers_view = _LayersView()
         self.layers_view.setObjectName("activationsView")
         self.layers_view.setToolTip(
             "What each layer outputs for this input: A[l] = g(W[l] A[l-1] + b[l]). Narrow layers are "
             "drawn as bars, wide ones as a grid of cells (unit 0 top left, numbered along rows).")
-        self.layers_view.setMinimumSize(280, 200)
+        self.layers_view.setMinimumSize(260, MIN_HIDDEN_ROW_HEIGHT + MIN_OUTPUT_ROW_HEIGHT)
+        self.layers_view.ci.setContentsMargins(0, 0, 0, 0)
+        self.layers_view.ci.setSpacing(0)
 
         navigation = QHBoxLayout()
+        navigation.setContentsMargins(0, 0, 0, 0)
         for button in (self.prev_button, self.next_button, self.random_button):
             navigation.addWidget(button)
-        navigation.addWidget(self.index_label, 1)
+        navigation.addStretch(1)
         navigation.addWidget(self.use_drawing_check)
 
         probe_column = QVBoxLayout()
+        probe_column.setContentsMargins(4, 0, 4, 0)
+        probe_column.setSpacing(2)
         probe_column.addWidget(probe_caption)
         probe_column.addWidget(self.probe_image)
+        probe_column.addWidget(self.index_label)
         probe_column.addWidget(self.prediction_label)
         probe_column.addStretch(1)
         probe_box = QWidget()
         probe_box.setLayout(probe_column)
-        probe_box.setFixedWidth(_ProbeImage.SIDE + 24)
-        probe_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        probe_box.setFixedWidth(PROBE_COLUMN_WIDTH)
 
         body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(4)
         body.addWidget(probe_box)
         body.addWidget(self.layers_view, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         layout.addLayout(navigation)
         layout.addLayout(body, 1)
 
@@ -337,6 +397,13 @@ class ActivationsPanel(QWidget):
 
     def show_snapshot(self, snapshot) -> None:
         self._snapshot = snapshot
+        drawn_before = self._architecture is not None and _architecture(snapshot.network) == self._architecture
+        if snapshot.state == "running" and drawn_before:
+            # Draw the newest snapshot a moment later (and no sooner than the interval allows).
+            if not self._deferred.isActive():
+                wait = max(self._last_render + LIVE_INTERVAL_S - time.perf_counter(), LIVE_DELAY_S)
+                self._deferred.start(max(1, int(wait * 1000)))
+            return
         self._render()
 
     # ------------------------------------------------------------- internals
@@ -366,17 +433,23 @@ class ActivationsPanel(QWidget):
             return None, None, "No test images loaded."
         index = self._probe_index
         label = int(self._dataset.y_test[index])
-        return self._dataset.x_test[index], label, f"Test image {index} of {self._dataset.n_test}"
+        return self._dataset.x_test[index], label, f"Test image {index} of {self._dataset.n_test:,}"
 
     def _render(self) -> None:
+        self._deferred.stop()
+        self._last_render = time.perf_counter()
         x, true_label, description = self._probe()
-        self.index_label.setText(description)
-        self.probe_image.set_image(
-            np.zeros((IMAGE_SIDE, IMAGE_SIDE), np.float32) if x is None else x.reshape(IMAGE_SIDE, IMAGE_SIDE))
+        probe_key = (description, id(self._drawing) if self.using_drawing else self._probe_index, id(self._dataset))
+        if probe_key != self._shown_probe:
+            # A new probe: the picture and its description change only now.
+            self._shown_probe = probe_key
+            self.index_label.setText(description)
+            self.probe_image.set_image(
+                np.zeros((IMAGE_SIDE, IMAGE_SIDE), np.float32) if x is None else x.reshape(IMAGE_SIDE, IMAGE_SIDE))
         snapshot = self._snapshot
         if snapshot is None:
             self.last_activations = []
-            self.prediction_label.setText("" if true_label is None else f"True label {true_label}")
+            self._set_prediction_text("" if true_label is None else f"True label {true_label}")
             return
         network = snapshot.network
         if _architecture(network) != self._architecture:
@@ -384,7 +457,7 @@ class ActivationsPanel(QWidget):
         if x is None:
             self.last_activations = []
             self._clear_layer_views(network)
-            self.prediction_label.setText("")
+            self._set_prediction_text("")
             return
 
         cache = network.forward(x.reshape(-1, 1))
@@ -404,7 +477,11 @@ class ActivationsPanel(QWidget):
             lines.append(probability_text(float(output[predicted])))
         if true_label is not None:
             lines.append(f"True label {true_label}" + ("" if true_label == predicted else "  \u2717"))
-        self.prediction_label.setText("\n".join(lines))
+        self._set_prediction_text("\n".join(lines))
+
+    def _set_prediction_text(self, text: str) -> None:
+        if self.prediction_label.text() != text:
+            self.prediction_label.setText(text)
 
     def _clear_layer_views(self, network) -> None:
         n_layers = network.n_layers
@@ -421,21 +498,31 @@ class ActivationsPanel(QWidget):
         self.layer_views = []
         colour = text_colour(self)
         n_layers = network.n_layers
+        grid = self.layers_view.ci.layout
         for l in range(1, n_layers + 1):
             plot_item = self.layers_view.addPlot(row=l - 1, col=0)
             plot_item.setMenuEnabled(False)
             plot_item.hideButtons()
             plot_item.setMouseEnabled(x=False, y=False)
             style_plot(plot_item, self)
+            cache_axes(plot_item)
+            cache_item(plot_item.titleLabel)
             plot_item.titleLabel.setAttr("color", colour)
-            plot_item.titleLabel.setAttr("size", "9pt")
+            plot_item.titleLabel.setAttr("size", TITLE_SIZE)
+            plot_item.layout.setContentsMargins(2, 0, 2, 2)
+            plot_item.layout.setVerticalSpacing(0)
             n_units, activation = network.layer_sizes[l], network.activation_of(l)
-            if l == n_layers:
+            is_output = l == n_layers
+            if is_output:
                 view = _OutputBars(plot_item, n_units, activation)
             elif n_units <= MAX_BAR_UNITS:
                 view = _LayerBars(plot_item, n_units, activation)
             else:
                 view = _LayerHeatmap(plot_item, n_units, activation, self)
                 self.layers_view.addItem(view.colour_bar, row=l - 1, col=1)
+            # Every layer keeps a legible height; the output bars get the most.
+            plot_item.setMinimumHeight(MIN_OUTPUT_ROW_HEIGHT if is_output else MIN_HIDDEN_ROW_HEIGHT)
+            grid.setRowStretchFactor(l - 1, 3 if is_output else 2)
             self.layer_views.append(view)
+        self.layers_view.setMinimumHeight(MIN_OUTPUT_ROW_HEIGHT + (n_layers - 1) * MIN_HIDDEN_ROW_HEIGHT)
         self._architecture = _architecture(network)

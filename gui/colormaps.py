@@ -8,11 +8,13 @@ exactly zero and equal distances from zero look equally strong. Series colours
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QWidget
 
 DIVERGING_COLORMAP_NAME = "CET-D1"
 """Perceptually uniform blue-white-red map (Kovesi's CET-D1), bundled with pyqtgraph."""
@@ -32,7 +34,14 @@ TRUE_LABEL_COLOUR = QColor("#2ca02c")
 SEPARATOR_COLOUR = QColor("#3a3a3a")
 HOVER_FRAME_COLOUR = QColor("#ffd400")  # yellow: distinct from every colour of the diverging map
 
-_MAX_SCALE_SAMPLES = 100_000
+_MAX_SCALE_SAMPLES = 20_000
+
+INDEX_TRANSPARENT = 0
+INDEX_SEPARATOR = 1
+INDEX_ZERO = 128
+INDEX_HALF_RANGE = 126
+"""Indexed images (see diverging_index_lut): index 0 is transparent, 1 the separator colour,
+and 2..254 the diverging map with zero at 128, so white is exactly zero."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,12 +82,15 @@ def sequential_lut() -> np.ndarray:
 def symmetric_scale(values: np.ndarray, percentile: float = ROBUST_PERCENTILE) -> float:
     """A robust max |value|: the colour levels are then (-scale, +scale).
 
-    Large arrays are subsampled with a fixed stride, which estimates a percentile
-    well and keeps the cost bounded. Never returns 0 or a non-finite number, so the
-    levels always form a valid range."""
+    Large arrays are estimated from a fixed random sample of their entries (the same
+    positions every call, so the scale does not flicker between frames), which keeps
+    the cost bounded. Never returns 0 or a non-finite number, so the levels always
+    form a valid range."""
     flat = np.asarray(values).reshape(-1)
     if flat.size > _MAX_SCALE_SAMPLES:
-        flat = flat[:: flat.size // _MAX_SCALE_SAMPLES + 1]
+        # A random sample, not a stride: a stride that divides 784 would read the same
+        # few pixels of every neuron.
+        flat = flat[_sample_positions(flat.size)]
     magnitudes = np.abs(flat[np.isfinite(flat)])
     if magnitudes.size == 0:
         return 1.0
@@ -86,6 +98,75 @@ def symmetric_scale(values: np.ndarray, percentile: float = ROBUST_PERCENTILE) -
     if not scale > 0.0:
         scale = float(magnitudes.max())
     return scale if scale > 0.0 else 1.0
+
+
+@functools.lru_cache(maxsize=8)
+def _sample_positions(size: int) -> np.ndarray:
+    positions = np.sort(np.random.default_rng(0).choice(size, _MAX_SCALE_SAMPLES, replace=False))
+    positions.setflags(write=False)
+    return positions
+
+
+NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) >= value."""
+    if not (value > 0.0 and math.isfinite(value)):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in NICE_STEPS:
+        if step * power >= value * (1 - 1e-12):
+            return float(f"{step * power:.3g}")
+    return 10.0 * power
+
+
+def nice_scale(scale: float) -> float:
+    """`scale` rounded up to two significant digits (0.1234 -> 0.13).
+
+    Live pictures use it for their colour levels: the colours of unchanged values then stay
+    put from frame to frame, and the colour bar's numbers change (and are redrawn) rarely."""
+    scale = float(scale)
+    if not (scale > 0.0 and math.isfinite(scale)):
+        return 1.0
+    step = 10.0 ** (math.floor(math.log10(scale)) - 1)
+    rounded = math.ceil(scale / step - 1e-9) * step
+    return float(f"{rounded:.2g}")
+
+
+@functools.lru_cache(maxsize=1)
+def diverging_index_lut() -> np.ndarray:
+    """(256, 4) RGBA lookup table for indexed images made by `diverging_indices`.
+
+    Index 0 is transparent (unused cells), 1 the separator colour, 2..254 the diverging map
+    (an odd number of colours, so zero, at 128, is its exact white middle)."""
+    colours = diverging_colormap().getLookupTable(nPts=2 * INDEX_HALF_RANGE + 1, alpha=True)
+    lut = np.zeros((256, 4), dtype=np.uint8)
+    lut[INDEX_SEPARATOR] = SEPARATOR_COLOUR.getRgb()
+    lut[INDEX_ZERO - INDEX_HALF_RANGE: INDEX_ZERO + INDEX_HALF_RANGE + 1] = colours
+    lut[INDEX_ZERO + INDEX_HALF_RANGE + 1:] = colours[-1]
+    lut.setflags(write=False)
+    return lut
+
+
+def diverging_indices(values: np.ndarray, scale: float, out: np.ndarray | None = None,
+                      work: np.ndarray | None = None) -> np.ndarray:
+    """Colour indices (uint8) of `values` on the levels (-scale, +scale) of diverging_index_lut.
+
+    Values beyond the scale get the end colours; non-finite values the separator colour.
+    `out` (uint8) and `work` (float32), of the shape of `values`, avoid allocations."""
+    values = np.asarray(values)
+    if work is None:
+        work = np.empty(values.shape, dtype=np.float32)
+    np.multiply(values, INDEX_HALF_RANGE / float(scale), out=work, casting="unsafe")
+    np.add(work, INDEX_ZERO + 0.5, out=work)  # + 0.5: round to the nearest colour when truncated
+    np.clip(work, INDEX_ZERO - INDEX_HALF_RANGE, INDEX_ZERO + INDEX_HALF_RANGE, out=work)
+    if not np.isfinite(work.sum(dtype=np.float64)):  # a sum is much cheaper than a NaN scan
+        np.nan_to_num(work, copy=False, nan=INDEX_SEPARATOR)
+    if out is None:
+        out = np.empty(values.shape, dtype=np.uint8)
+    np.copyto(out, work, casting="unsafe")
+    return out
 
 
 def text_colour(widget: QWidget) -> QColor:
@@ -101,12 +182,13 @@ def style_plot(plot_item: pg.PlotItem, widget: QWidget) -> None:
         axis.setTextPen(pg.mkPen(colour))
 
 
-def make_colour_bar(widget: QWidget, colormap: pg.ColorMap, image_item: pg.ImageItem,
+def make_colour_bar(widget: QWidget, colormap: pg.ColorMap, image_item: pg.ImageItem | None,
                     label: str = "", width: int = 14) -> pg.ColorBarItem:
     """A read-only colour bar that drives `image_item`'s colours and levels.
 
     Set levels through the bar (bar.setLevels), which passes them on to the image:
-    levels set on the image alone would leave the bar's scale showing stale numbers."""
+    levels set on the image alone would leave the bar's scale showing stale numbers.
+    `image_item` None makes a bar that only shows a scale (for images coloured by index)."""
     colour = text_colour(widget)
     bar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=colormap, interactive=False,
                           colorMapMenu=False, width=width, pen=colour)
@@ -115,7 +197,9 @@ def make_colour_bar(widget: QWidget, colormap: pg.ColorMap, image_item: pg.Image
         bar.axis.setLabel(label, color=colour.name())
         bar.axis.setWidth(62)  # the default 45 px clips tick values such as "-0.05" next to a label
     bar.axis.enableAutoSIPrefix(False)
-    bar.setImageItem(image_item)
+    bar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # see cache_axes
+    if image_item is not None:
+        bar.setImageItem(image_item)
     return bar
 
 
@@ -123,3 +207,64 @@ def translucent(colour: QColor, alpha: int) -> QColor:
     faded = QColor(colour)
     faded.setAlpha(alpha)
     return faded
+
+
+class HorizontalGrid(QGraphicsPathItem):
+    """Faint horizontal lines at given heights across a plot.
+
+    pyqtgraph's own grid is drawn by the axis and costs about 10 ms on every repaint of
+    the plot; this path with a one-pixel cosmetic pen costs almost nothing."""
+
+    def __init__(self, colour: QColor, alpha: int = 38) -> None:
+        super().__init__()
+        pen = QPen(translucent(colour, alpha))
+        pen.setCosmetic(True)
+        pen.setWidth(1)
+        self.setPen(pen)
+        self.setZValue(-100)  # under every curve
+        self._key = None
+
+    def set_lines(self, heights, x_range: tuple[float, float]) -> None:
+        """Lines at `heights` (view coordinates) spanning `x_range`; no work if unchanged."""
+        key = (tuple(float(h) for h in heights), float(x_range[0]), float(x_range[1]))
+        if key == self._key:
+            return
+        self._key = key
+        path = QPainterPath()
+        left, right = key[1], key[2]
+        for height in key[0]:
+            path.moveTo(left, height)
+            path.lineTo(right, height)
+        self.setPath(path)
+
+
+def major_ticks(axis: pg.AxisItem, low: float, high: float) -> list[float]:
+    """The values `axis` labels between low and high (its major tick level)."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return []
+    length = axis.geometry().height() if axis.orientation in ("left", "right") else axis.geometry().width()
+    levels = axis.tickValues(low, high, max(float(length), 100.0))
+    if not levels:
+        return []
+    return [v for v in levels[0][1] if low <= v <= high]
+
+
+def view_rect(x_range: tuple[float, float], y_range: tuple[float, float]) -> QRectF:
+    return QRectF(x_range[0], y_range[0], x_range[1] - x_range[0], y_range[1] - y_range[0])
+
+
+def cache_item(item) -> None:
+    """Keep `item` as a pixmap that Qt blits while the item is unchanged (see cache_axes).
+    For items that change now and then, never for those that change with every frame."""
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def cache_axes(plot_item: pg.PlotItem) -> None:
+    """Keep each axis of `plot_item` as a pixmap that is redrawn only when the axis changes.
+
+    A curve's update region usually overlaps its axes, and pyqtgraph axes repaint in Python
+    (holding the GIL, so training waits); a cached axis is blitted by Qt instead."""
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot_item.getAxis(name)
+        if axis is not None:
+            cache_item(axis)

@@ -407,6 +407,48 @@ class ControlsPanel(QWidget):
             self._updating = False
         self._on_field_changed()
 
+    @property
+    def preset(self) -> str:
+        """The preset the fields were last filled from (they may have been edited since)."""
+        return self.preset_combo.currentData()
+
+    def restore_settings(self, preset: str, config: TrainConfig) -> bool:
+        """Fill the fields with remembered settings and show the preset they started from.
+
+        Remembered settings come back exactly or not at all: anything the form cannot hold
+        as it is (an unknown activation, a value outside a field's range, a damaged value)
+        leaves the default preset in place and returns False."""
+        restored = False
+        if self._fits_number_fields(config):
+            try:
+                self.set_config(config)
+                restored = self.config() == config
+            except (TypeError, ValueError):
+                restored = False
+        if not restored:
+            self.apply_preset(DEFAULT_PRESET)
+            return False
+        index = self.preset_combo.findData(preset)
+        if index >= 0:
+            self.preset_combo.setCurrentIndex(index)
+        return True
+
+    def _fits_number_fields(self, config: TrainConfig) -> bool:
+        """True if every number of `config` is one its field can hold. Checked before the fields
+        are touched: Qt reports an integer too large for a spin box as an error of its own."""
+        fields = {"lr": self.lr_spin, "momentum": self.momentum_spin, "l2": self.l2_spin,
+                  "dropout": self.dropout_spin, "batch_size": self.batch_spin, "epochs": self.epochs_spin,
+                  "seed": self.seed_spin, "slow_motion_s": self.slow_motion_spin}
+        for name, spin in fields.items():
+            value = getattr(config, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                return False
+            if isinstance(spin, QSpinBox) and not isinstance(value, int):
+                return False
+            if not spin.minimum() <= value <= spin.maximum():
+                return False
+        return True
+
     def config(self) -> TrainConfig | None:
         """The validated settings, or None when a field is invalid (the panel then shows why)."""
         return self._validate()

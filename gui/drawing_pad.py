@@ -29,7 +29,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -39,6 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.digitize import OUTPUT_SIZE, digitize
+
+from .colormaps import cache_axes
 
 PAD_SIZE = 280
 """Side of the square drawing pad in pixels: ten times the 28x28 network input."""
@@ -74,6 +75,10 @@ _MIN_SEGMENT_LENGTH = 0.5
 
 _BAR_COLOUR = QColor("#8a9bb0")
 _HIGHLIGHT_BAR_COLOUR = QColor("#e67e22")
+
+_INVISIBLE_BAR_CHANGE = 1e-3
+"""Probability changes below this move a bar by well under a pixel."""
+_CONFIDENCE_WIDTH = 112
 
 # (x, y, width) of one sampled pointer position.
 _StrokePoint = tuple[float, float, float]
@@ -265,7 +270,7 @@ def _segment_bounds(start: _StrokePoint, end: _StrokePoint) -> QRect:
 class DrawingPreview(pg.GraphicsLayoutWidget):
     """Shows the 28x28 image the network receives, magnified with visible pixels."""
 
-    DISPLAY_SIZE = 140
+    DISPLAY_SIZE = 112  # 4 screen pixels per input pixel
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -313,10 +318,18 @@ def _blank_input() -> np.ndarray:
 
 
 class DrawingPanel(QWidget):
-    """Drawing pad, network-input preview, predicted digit and class probabilities."""
+    """Drawing pad, network-input preview, predicted digit and class probabilities.
+
+    Laid out to fit about 540 x 320 px: the fixed 280 px pad on the left, and beside it the
+    preview, the predicted digit, the probability bars and the buttons. `show_prediction` is called for every
+    training snapshot, so its labels have fixed sizes (a label that may change size makes
+    the window lay itself out again) and bars that would not visibly move are left alone."""
 
     inputChanged = Signal(object)
     """Emitted with the digitized (28, 28) float32 input, or None when the pad is empty."""
+
+    predictionShown = Signal()
+    """Emitted when `show_prediction` has updated the display (or cleared it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -339,17 +352,21 @@ class DrawingPanel(QWidget):
         prediction_font.setPointSize(56)
         prediction_font.setBold(True)
         self.prediction_label.setFont(prediction_font)
-        self.prediction_label.setMinimumWidth(110)
+        digit_metrics = self.prediction_label.fontMetrics()
+        self.prediction_label.setFixedSize(digit_metrics.horizontalAdvance("8") + 24, digit_metrics.height())
         self.prediction_label.setToolTip("The digit the network considers most likely.")
 
         self.confidence_label = QLabel()
         self.confidence_label.setObjectName("confidenceLabel")
         self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.confidence_label.setWordWrap(True)
+        self.confidence_label.setFixedSize(_CONFIDENCE_WIDTH, 2 * self.confidence_label.fontMetrics().lineSpacing() + 2)
         self.confidence_label.setToolTip(
             "The probability the network assigns to its predicted digit. "
             "Low values mean it is unsure."
         )
 
+        self._bar_brush, self._highlight_brush = pg.mkBrush(_BAR_COLOUR), pg.mkBrush(_HIGHLIGHT_BAR_COLOUR)
         self.probability_plot = self._create_probability_plot()
         self.probability_bars = pg.BarGraphItem(
             x=np.arange(NUMBER_OF_CLASSES),
@@ -376,6 +393,7 @@ class DrawingPanel(QWidget):
         undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         undo_shortcut.activated.connect(self.undo_last_stroke)
 
+        self._shown_bars: tuple[np.ndarray, int] | None = None  # (heights, highlighted digit) on screen
         self.show_prediction(None)
         self._update_button_states()
 
@@ -409,15 +427,12 @@ class DrawingPanel(QWidget):
         """Display class probabilities (10 values); None clears the prediction."""
         if probabilities is None:
             self.current_probabilities = None
-            self.prediction_label.setText(NO_PREDICTION_TEXT)
+            self._set_text(self.prediction_label, NO_PREDICTION_TEXT)
             # None also arrives when a drawing exists but no model can answer yet.
-            self.confidence_label.setText(
-                "No prediction available" if self.pad.stroke_count else "Nothing drawn yet"
-            )
-            self.probability_bars.setOpts(
-                height=np.zeros(NUMBER_OF_CLASSES),
-                brushes=[pg.mkBrush(_BAR_COLOUR)] * NUMBER_OF_CLASSES,
-            )
+            self._set_text(self.confidence_label,
+                           "No prediction available" if self.pad.stroke_count else "Nothing drawn yet")
+            self._show_bars(np.zeros(NUMBER_OF_CLASSES), None)
+            self.predictionShown.emit()
             return
 
         values = np.asarray(probabilities, dtype=np.float64).reshape(-1)
@@ -427,11 +442,10 @@ class DrawingPanel(QWidget):
         predicted_digit = int(np.argmax(values))
 
         self.current_probabilities = values
-        self.prediction_label.setText(str(predicted_digit))
-        self.confidence_label.setText(f"Confidence: {values[predicted_digit]:.1%}")
-        brushes = [pg.mkBrush(_BAR_COLOUR)] * NUMBER_OF_CLASSES
-        brushes[predicted_digit] = pg.mkBrush(_HIGHLIGHT_BAR_COLOUR)
-        self.probability_bars.setOpts(height=values, brushes=brushes)
+        self._set_text(self.prediction_label, str(predicted_digit))
+        self._set_text(self.confidence_label, f"Confidence: {values[predicted_digit]:.1%}")
+        self._show_bars(values, predicted_digit)
+        self.predictionShown.emit()
 
     @property
     def highlighted_digit(self) -> int | None:
@@ -445,6 +459,22 @@ class DrawingPanel(QWidget):
         return None
 
     # ------------------------------------------------------------- internals
+
+    def _show_bars(self, heights: np.ndarray, highlighted: int | None) -> None:
+        shown = self._shown_bars
+        if (shown is not None and shown[1] == highlighted
+                and np.max(np.abs(shown[0] - heights)) < _INVISIBLE_BAR_CHANGE):
+            return  # less than a pixel of change: not worth redrawing the plot
+        self._shown_bars = (heights, highlighted)
+        brushes = [self._bar_brush] * NUMBER_OF_CLASSES
+        if highlighted is not None:
+            brushes[highlighted] = self._highlight_brush
+        self.probability_bars.setOpts(height=heights, brushes=brushes)
+
+    @staticmethod
+    def _set_text(label: QLabel, text: str) -> None:
+        if label.text() != text:
+            label.setText(text)
 
     def _on_drawing_changed(self) -> None:
         self._update_button_states()
@@ -464,7 +494,7 @@ class DrawingPanel(QWidget):
             "How likely the network thinks each digit 0\u20139 is. "
             "The highlighted bar is its prediction."
         )
-        plot.setMinimumSize(260, 170)
+        plot.setMinimumSize(240, 100)
         plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
@@ -482,6 +512,7 @@ class DrawingPanel(QWidget):
         # The "1" tick sits exactly on the top edge; let it draw instead of being culled.
         plot.getAxis("left").setStyle(hideOverlappingLabels=False)
         plot.getPlotItem().setContentsMargins(0, 8, 6, 0)
+        cache_axes(plot.getPlotItem())
         return plot
 
     def _build_layout(self) -> None:
@@ -489,7 +520,7 @@ class DrawingPanel(QWidget):
         preview_caption = _caption("What the network sees (28\u00d728)")
         prediction_caption = _caption("Prediction")
         probability_caption = _caption("Probability of each digit")
-        for caption in (pad_caption, preview_caption, prediction_caption, probability_caption):
+        for caption in (pad_caption, preview_caption, probability_caption):
             caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
         prediction_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
 
@@ -499,33 +530,37 @@ class DrawingPanel(QWidget):
         button_row.addStretch(1)
 
         pad_column = QVBoxLayout()
+        pad_column.setSpacing(2)
         pad_column.addWidget(pad_caption)
         pad_column.addWidget(self.pad)
-        pad_column.addLayout(button_row)
         pad_column.addStretch(1)
 
-        # Preview and prediction side by side, captions aligned on one row.
-        summary_grid = QGridLayout()
-        summary_grid.setHorizontalSpacing(16)
-        summary_grid.addWidget(preview_caption, 0, 0)
-        summary_grid.addWidget(prediction_caption, 0, 1)
-        summary_grid.addWidget(self.preview, 1, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         prediction_box = QVBoxLayout()
+        prediction_box.setSpacing(0)
+        prediction_box.addWidget(prediction_caption)
+        prediction_box.addWidget(self.prediction_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        prediction_box.addWidget(self.confidence_label, 0, Qt.AlignmentFlag.AlignHCenter)
         prediction_box.addStretch(1)
-        prediction_box.addWidget(self.prediction_label)
-        prediction_box.addWidget(self.confidence_label)
-        prediction_box.addStretch(1)
-        summary_grid.addLayout(prediction_box, 1, 1)
-        summary_grid.setColumnStretch(1, 1)
+        summary_row = QHBoxLayout()
+        summary_row.setSpacing(8)
+        summary_row.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        summary_row.addLayout(prediction_box)
+        summary_row.addStretch(1)
 
+        # Everything but the pad in one column beside it: the panel then fits a dock of
+        # about 540 x 320 px, so small screens need no scrolling.
         result_column = QVBoxLayout()
-        result_column.addLayout(summary_grid)
-        result_column.addSpacing(8)
+        result_column.setSpacing(2)
+        result_column.addWidget(preview_caption)
+        result_column.addLayout(summary_row)
+        result_column.addSpacing(4)
         result_column.addWidget(probability_caption)
         result_column.addWidget(self.probability_plot, 1)
+        result_column.addLayout(button_row)
 
         main_layout = QHBoxLayout(self)
-        main_layout.setSpacing(20)
+        main_layout.setContentsMargins(4, 4, 4, 4)
+        main_layout.setSpacing(10)
         main_layout.addLayout(pad_column)
         main_layout.addLayout(result_column, 1)
 
@@ -533,7 +568,7 @@ class DrawingPanel(QWidget):
 class _ProbabilityPlot(pg.PlotWidget):
     def sizeHint(self) -> QSize:
         # pyqtgraph views default to a 600x480 hint, which would bloat any layout.
-        return QSize(420, 220)
+        return QSize(250, 170)
 
 
 def _caption(text: str) -> QLabel:

@@ -3,7 +3,8 @@
 The window wires the pieces together and holds no training logic: `TrainingSession`
 runs the engine on its own thread, the panels draw snapshots, and the drawing pad is
 answered with the network of the snapshot on screen (the loaded model when no run
-exists), never with the network being trained.
+exists), never with the network being trained. The analysis tabs look at that same
+network; their slow computations run on worker threads, and only for tabs on screen.
 """
 from __future__ import annotations
 
@@ -12,21 +13,25 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenuBar,
     QMessageBox,
     QProgressBar,
     QScrollArea,
+    QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from engine.analysis import evaluation_report, history_to_csv, html_report
 from engine.config import TrainConfig
 from engine.data import Dataset
 from engine.modelio import ModelFileError, load_model, save_model
@@ -35,18 +40,33 @@ from engine.snapshot import Snapshot, model_snapshot
 
 from .accuracy_panel import AccuracyPanel
 from .activations_panel import ActivationsPanel
-from .app_settings import open_settings
+from .analysis_tabs import AnalysisTabs
+from .app_settings import (
+    load_training_settings,
+    open_settings,
+    remember_folder,
+    remembered_folder,
+    save_training_settings,
+)
 from .chunks_panel import ChunksPanel
 from .controls import ControlsPanel
-from .dataset_loader import DatasetLoader
+from .dataset_loader import DatasetLoader, dataset_source
+from .dock_layouts import DockLayouts
 from .drawing_pad import DrawingPanel
+from .exports import chunk_grid_image, png_bytes, report_figures, write_file
+from .histograms_panel import HistogramsPanel
+from .live_evaluation import LiveEvaluation
 from .loss_panel import LossPanel
 from .message_banner import MessageBanner
+from .plot_export import close_export_dialogs, install_export_menus
 from .training_controller import IDLE, TrainingSession
+from .visibility import on_screen
 
 WINDOW_TITLE = "Backprop Studio"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 """Bump when the set of docks changes, so an old saved layout is ignored rather than misapplied."""
+
+TRAINING_LAYOUT, ANALYSIS_LAYOUT = "training", "analysis"
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "assets" / "models" / "default.npz"
 DEFAULT_SIZE = (1400, 900)
@@ -59,6 +79,11 @@ STATE_TEXT = {
 
 DIVERGENCE_ADVICE = ("Lower the learning rate α in the controls (for example to {suggested:g}) and press "
                      "Resume to continue from the last finite weights, or press Reset to start again.")
+
+OPEN_DATASET_TIP = ("Train and test on other digit images: a folder of MNIST IDX files (pick any file in it), "
+                    "a Keras-style .npz, or an mnist-in-csv file. Only while no run is active: a run keeps "
+                    "the images it started with, so stop or reset it first.")
+DATASET_FILTER = "Digit datasets (*.npz *.csv *ubyte *ubyte.gz *.idx *.gz);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -76,8 +101,14 @@ class MainWindow(QMainWindow):
         self.model_path: Path | None = None
         self.message_box: QMessageBox | None = None
         self._displayed: Snapshot | None = None
+        self._idle_snapshot: Snapshot | None = None  # the loaded model's, reused while it stays loaded
+        self._idle_snapshot_of: Network | None = None
         self._drawing_input: np.ndarray | None = None
-        self._loader: DatasetLoader | None = None
+        self._loader: DatasetLoader | None = None    # the bundled MNIST, at start-up
+        self._opening: DatasetLoader | None = None   # a dataset the user chose
+        self._awaiting_run_start = False              # the next run snapshot is the run's initial network
+        self._run_start_network: Network | None = None  # the histograms' reference during a run
+        self._histograms_reference: Network | None = None  # the reference the histograms were given
         self._panel_content: dict = {}  # panel -> what it currently shows (see _render_panel)
         self._stale_panels: list = []   # panels still to be given the displayed snapshot
         self._render_timer = QTimer(self)
@@ -92,6 +123,8 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._connect()
         self._restore_layout()
+        self._restore_training_settings()
+        install_export_menus(self)
 
         if model_path is not None:
             self.load_model_file(model_path, quiet=True)
@@ -109,27 +142,88 @@ class MainWindow(QMainWindow):
         self.chunks_panel = ChunksPanel()
         self.activations_panel = ActivationsPanel()
         self.drawing_panel = DrawingPanel()
-        self.panels = (self.loss_panel, self.accuracy_panel, self.chunks_panel, self.activations_panel)
+        self.analysis = AnalysisTabs()
+        self.live_evaluation = LiveEvaluation(self.analysis.report_watched, self)
+        self.live_panels = (self.loss_panel, self.accuracy_panel, self.chunks_panel, self.activations_panel)
+
+    @property
+    def panels(self) -> tuple[QWidget, ...]:
+        """The panels drawn from each snapshot: the live ones and the analysis panels built so far."""
+        return self.live_panels + self.analysis.snapshot_panels
 
     def _build_menus_and_banner(self) -> None:
         menu_bar = QMenuBar()
         file_menu = menu_bar.addMenu("&File")
-        self.save_action = QAction("&Save model\u2026", self)
-        self.save_action.setShortcut(QKeySequence("Ctrl+S"))
-        self.save_action.setStatusTip("Save the network on screen (W[l] and b[l] of every layer) to an .npz file.")
-        self.load_action = QAction("&Load model\u2026", self)
-        self.load_action.setShortcut(QKeySequence("Ctrl+O"))
-        self.load_action.setStatusTip("Load a saved network to try on the drawing pad (Reset a run first).")
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.open_dataset_action = _action(self, "Open &dataset\u2026", "Ctrl+Shift+O", OPEN_DATASET_TIP)
+        self.save_action = _action(self, "&Save model\u2026", "Ctrl+S",
+                                   "Save the network on screen (W[l] and b[l] of every layer) to an .npz file.")
+        self.load_action = _action(self, "&Load model\u2026", "Ctrl+O",
+                                   "Load a saved network to try on the drawing pad (Reset a run first).")
+        self.export_chunks_action = _action(
+            self, "Export chunk grid as &PNG\u2026", None,
+            "Save the first-layer weights, one 28\u00d728 tile per neuron, as one PNG picture.")
+        self.export_history_action = _action(
+            self, "Export training &history (CSV)\u2026", None,
+            "Save the loss of every mini-batch and the metrics of every epoch as a CSV table.")
+        self.export_report_action = _action(
+            self, "Export HTML &report\u2026", None,
+            "Save one self-contained web page: settings, curves, confusion matrix and chunk grid.")
+        self.quit_action = _action(self, "&Quit", "Ctrl+Q", "Close Backprop Studio.")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        for action in (self.save_action, self.load_action):
+        file_menu.addAction(self.open_dataset_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.load_action)
+        file_menu.addSeparator()
+        for action in (self.export_chunks_action, self.export_history_action, self.export_report_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+
         self.view_menu = menu_bar.addMenu("&View")
-        for action in (self.save_action, self.load_action, self.quit_action):
+        self.layout_actions = {
+            TRAINING_LAYOUT: _action(self, "&Training layout", "Ctrl+1",
+                                     "Every live training panel in view; the analysis tabs share the loss plot's place."),
+            ANALYSIS_LAYOUT: _action(self, "&Analysis layout", "Ctrl+2",
+                                     "The analysis tabs large, with the activations view beside them."),
+        }
+        layout_group = QActionGroup(self)
+        for name, action in self.layout_actions.items():
+            action.setCheckable(True)
+            action.setIconText(name.capitalize())
+            layout_group.addAction(action)
+            self.view_menu.addAction(action)
+        self.restore_layout_action = _action(self, "Restore default layout", None,
+                                             "Put the panels of the current layout back where they started.")
+        self.view_menu.addAction(self.restore_layout_action)
+        self.view_menu.addSeparator()
+
+        analysis_menu = menu_bar.addMenu("&Analysis")
+        self.evaluate_action = _action(self, "&Evaluate now", "F5", "Score the network on screen on every test image.")
+        analysis_menu.addAction(self.evaluate_action)
+        analysis_menu.addSeparator()
+        for index in range(self.analysis.count()):
+            action = analysis_menu.addAction(self.analysis.tabText(index))
+            action.setStatusTip(self.analysis.tabToolTip(index))
+            action.triggered.connect(lambda _=False, i=index: self.show_analysis(i))
+
+        for action in (self.open_dataset_action, self.save_action, self.load_action, self.quit_action,
+                       self.evaluate_action, *self.layout_actions.values()):
             self.addAction(action)  # shortcuts work even when the menu bar is native
+
+        # Training and analysis layouts, one click apart at the top right. Held here: the menu
+        # bar does not take ownership of its corner widget.
+        self.layout_switch = switch = QWidget()
+        switch_layout = QHBoxLayout(switch)
+        switch_layout.setContentsMargins(0, 0, 6, 0)
+        switch_layout.setSpacing(2)
+        for name, action in self.layout_actions.items():
+            button = QToolButton()
+            button.setObjectName(f"{name}LayoutButton")
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            switch_layout.addWidget(button)
+        menu_bar.setCornerWidget(switch, Qt.Corner.TopRightCorner)
 
         self.banner = MessageBanner()
         # The banner sits under the menu bar, outside the dock layout, so moving docks can
@@ -148,6 +242,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
+        self.dataset_label = _status_label("currentDatasetLabel", "")
         self.state_label = _status_label("statusState", "What the training run is doing.")
         self.epoch_label = _status_label("statusEpoch", "The epoch in progress: one epoch is one pass over "
                                                         "every training image.")
@@ -162,7 +257,7 @@ class MainWindow(QMainWindow):
         self.progress.setFixedWidth(180)
         self.progress.setTextVisible(True)
         self.progress.setToolTip("Progress through the current epoch.")
-        for label in (self.state_label, self.epoch_label, self.step_label, self.speed_label,
+        for label in (self.dataset_label, self.state_label, self.epoch_label, self.step_label, self.speed_label,
                       self.elapsed_label, self.accuracy_label):
             status.addPermanentWidget(label)
         status.addPermanentWidget(self.progress)
@@ -171,6 +266,8 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
+        # Tabs above their panels, where they read as "pick a view" rather than as a footer.
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         controls_scroll = _scrollable(self.controls, "controlsScroll")
         controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         controls_scroll.setMinimumWidth(self.controls.minimumSizeHint().width())
@@ -184,31 +281,37 @@ class MainWindow(QMainWindow):
             # Scrollable: the pad has a fixed size, and on a small screen scrolling it beats
             # forcing the whole window wider than the screen.
             "drawing": _dock("Drawing pad", "drawingDock", _scrollable(self.drawing_panel, "drawingScroll")),
+            "analysis": _dock("Analysis", "analysisDock", self.analysis),
         }
-        self._arrange_docks()
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
-            if dock.widget() in self.panels:
+            if dock.widget() in self.live_panels:
                 dock.visibilityChanged.connect(self._on_dock_visibility_changed)
-        self.view_menu.addSeparator()
-        restore = self.view_menu.addAction("Restore default layout")
-        restore.triggered.connect(self._arrange_docks)
+        self.docks["analysis"].visibilityChanged.connect(self._on_analysis_visibility_changed)
+        self.layouts = DockLayouts(self, {TRAINING_LAYOUT: self._arrange_training,
+                                          ANALYSIS_LAYOUT: self._arrange_analysis}, LAYOUT_VERSION, self)
 
-    def _arrange_docks(self) -> None:
-        """The default layout: controls on the left; weight chunks, accuracy and activations in
-        the middle; the loss above the drawing pad on the right (the pad has a fixed size)."""
-        d = self.docks
-        for dock in d.values():
+    def _place_all_docks(self) -> None:
+        for dock in self.docks.values():
             dock.setFloating(False)
             self.removeDockWidget(dock)
+
+    def _arrange_training(self) -> None:
+        """Controls on the left; weight chunks, accuracy and activations in the middle; the loss
+        (sharing its place with the analysis tabs, the widest place free) above the drawing pad
+        on the right (the pad has a fixed size)."""
+        d = self.docks
+        self._place_all_docks()
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["controls"])
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["chunks"])
         self.splitDockWidget(d["chunks"], d["loss"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["chunks"], d["accuracy"], Qt.Orientation.Vertical)
         self.splitDockWidget(d["accuracy"], d["activations"], Qt.Orientation.Vertical)
         self.splitDockWidget(d["loss"], d["drawing"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(d["loss"], d["analysis"])
         for dock in d.values():
             dock.show()
+        d["loss"].raise_()
         # The pad needs a little more than its empty minimum once a prediction is shown;
         # the middle column gets the rest, which at 1400 px fits the chunk panel's captions.
         pad = self.drawing_panel.minimumSizeHint()
@@ -218,10 +321,34 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["chunks"], d["accuracy"], d["activations"]], [420, 190, 250], Qt.Orientation.Vertical)
         self.resizeDocks([d["loss"], d["drawing"]], [390, pad.height() + 30], Qt.Orientation.Vertical)
 
+    def _arrange_analysis(self) -> None:
+        """The analysis tabs large on the left; on the right the activations view, where probed
+        images appear, above the training panels as tabs (the weight chunks, which any network
+        has, in front)."""
+        d = self.docks
+        self._place_all_docks()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["analysis"])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["activations"])
+        self.splitDockWidget(d["activations"], d["chunks"], Qt.Orientation.Vertical)
+        for name in ("accuracy", "loss", "drawing", "controls"):
+            self.tabifyDockWidget(d["chunks"], d[name])
+        for dock in d.values():
+            dock.show()
+        d["chunks"].raise_()
+        width = max(self.width(), DEFAULT_SIZE[0])
+        side = max(self.activations_panel.minimumSizeHint().width() + 20, int(0.38 * width))
+        self.resizeDocks([d["analysis"], d["activations"]], [width - side, side], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["activations"], d["chunks"]], [330, 420], Qt.Orientation.Vertical)
+
     @Slot(bool)
     def _on_dock_visibility_changed(self, visible: bool) -> None:
         if visible:
             self._render_panel(self.sender().widget())
+
+    @Slot(bool)
+    def _on_analysis_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self._refresh_analysis_view()
 
     def _connect(self) -> None:
         c = self.controls
@@ -236,9 +363,33 @@ class MainWindow(QMainWindow):
         self.session.stateChanged.connect(self._on_state_changed)
         self.session.diverged.connect(self._on_diverged)
         self.drawing_panel.inputChanged.connect(self._on_drawing_input)
+        self.open_dataset_action.triggered.connect(self._open_dataset_dialog)
         self.save_action.triggered.connect(self._save_model_dialog)
         self.load_action.triggered.connect(self._load_model_dialog)
+        self.export_chunks_action.triggered.connect(
+            lambda: self._export_dialog("Export chunk grid", "chunk-grid.png", "PNG images (*.png)",
+                                        self.export_chunk_grid))
+        self.export_history_action.triggered.connect(
+            lambda: self._export_dialog("Export training history", "training-history.csv", "CSV tables (*.csv)",
+                                        self.export_history_csv))
+        self.export_report_action.triggered.connect(
+            lambda: self._export_dialog("Export HTML report", "backprop-studio-report.html", "Web pages (*.html)",
+                                        self.export_html_report))
         self.quit_action.triggered.connect(self.close)
+        for name, action in self.layout_actions.items():
+            action.triggered.connect(lambda _=False, n=name: self.layouts.switch(n))
+        self.layouts.changed.connect(self._on_layout_changed)
+        self.restore_layout_action.triggered.connect(self.layouts.reset)
+        self.evaluate_action.triggered.connect(self.evaluate_now)
+        self.analysis.evaluateRequested.connect(self.evaluate_now)
+        self.analysis.currentChanged.connect(lambda _: self._refresh_analysis_view())
+        self.analysis.probeRequested.connect(self._on_probe_requested)
+        self.analysis.panelCreated.connect(self._on_analysis_panel_created)
+        self.live_evaluation.reportReady.connect(self._on_report_ready)
+        self.live_evaluation.busyChanged.connect(self.analysis.set_evaluating)
+        self.live_evaluation.failed.connect(
+            lambda message: self.statusBar().showMessage(f"Evaluation failed: {message}", 8000))
+        self.chunks_panel.chunkClicked.connect(self._on_chunk_clicked)
         # Window-wide; text fields take Space for themselves (ShortcutOverride), so typing
         # "256, 128" never starts training.
         self.space_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
@@ -249,9 +400,10 @@ class MainWindow(QMainWindow):
     def _load_bundled_dataset(self) -> None:
         self.controls.set_data_ready(False)
         self.state_label.setText("Loading MNIST\u2026")
-        self._loader = DatasetLoader(self)
+        self._loader = DatasetLoader(parent=self)
         self._loader.finished.connect(self._on_dataset_loaded)
         self._loader.start()
+        self._update_dataset_label()
 
     @Slot()
     def _on_dataset_loaded(self) -> None:
@@ -266,12 +418,62 @@ class MainWindow(QMainWindow):
         self.controls.set_training_set_size(dataset.n_train)
         self.controls.set_data_ready(True)
         self.activations_panel.set_dataset(dataset)
+        self.live_evaluation.set_dataset(dataset)
+        self._refresh_analysis_view()
+        self._update_dataset_label()
         self._update_actions()
         self._update_status()
 
     def _on_dataset_failed(self, message: str) -> None:
         self.banner.show_message(f"The training images could not be loaded, so training is unavailable: {message}")
+        self._update_dataset_label()
         self._update_status()
+
+    def open_dataset(self, path) -> bool:
+        """Start reading the dataset at `path` (a folder of IDX files or any file in it, an .npz,
+        or an mnist-in-csv file) on a worker thread; it replaces the current one when read.
+        Problems are reported in a message box and change nothing. False if refused at once."""
+        if self.session.is_active:
+            self._refuse_dataset_change()
+            return False
+        if self._opening is not None and self._opening.isRunning():
+            self.statusBar().showMessage("Still reading the previous dataset; try again when it is open.", 5000)
+            return False
+        source = dataset_source(path)
+        loader = DatasetLoader(source, self)
+        loader.finished.connect(self._on_dataset_opened)
+        self._opening = loader
+        self.open_dataset_action.setEnabled(False)
+        loader.start()
+        self._update_dataset_label()
+        return True
+
+    @property
+    def is_opening_dataset(self) -> bool:
+        return self._opening is not None and self._opening.isRunning()
+
+    @Slot()
+    def _on_dataset_opened(self) -> None:
+        loader = self._opening
+        self.open_dataset_action.setEnabled(True)
+        self._update_dataset_label()
+        current = f"{self.dataset.name} stays in use" if self.dataset is not None else "nothing was changed"
+        if loader.dataset is None:
+            self.show_message("Could not open dataset",
+                              f"The dataset was not opened; {current}.\n\n{loader.error}", QMessageBox.Icon.Warning)
+            return
+        if self.session.is_active:  # a run was started while the files were read
+            self._refuse_dataset_change()
+            return
+        remember_folder(self.settings, "datasets", loader.source)
+        self._set_dataset(loader.dataset)
+        self.statusBar().showMessage(f"Opened {loader.dataset.name}: {loader.dataset.n_train:,} training and "
+                                     f"{loader.dataset.n_test:,} test images", 8000)
+
+    def _refuse_dataset_change(self) -> None:
+        self.show_message("Training is running",
+                          "Stop or reset the run before opening another dataset: a run keeps the images it "
+                          "started with.", QMessageBox.Icon.Information)
 
     def load_model_file(self, path, quiet: bool = False) -> bool:
         """Load a model for the drawing pad and panels. On any problem, report it and keep the
@@ -299,8 +501,7 @@ class MainWindow(QMainWindow):
         """Save the network on screen; reports problems in a message box."""
         snapshot = self._displayed
         if snapshot is None:
-            self.show_message("Nothing to save", "There is no network yet: train one or load a model.",
-                              QMessageBox.Icon.Information)
+            self._report_no_network()
             return False
         metadata = dict(self.model_metadata) if snapshot.state == IDLE else {
             "config": snapshot.config.to_dict(), "epochs": snapshot.epoch, "steps": snapshot.step,
@@ -321,6 +522,17 @@ class MainWindow(QMainWindow):
     def ask_save_path(self) -> str:
         path, _ = QFileDialog.getSaveFileName(self, "Save model", str(self._model_folder() / "model.npz"),
                                               "Models (*.npz)")
+        return path
+
+    def ask_dataset_path(self) -> str:
+        folder = remembered_folder(self.settings, "datasets", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open dataset: an .npz, a CSV file, or any file of an IDX folder", folder, DATASET_FILTER)
+        return path
+
+    def ask_export_path(self, title: str, file_name: str, file_filter: str) -> str:
+        folder = remembered_folder(self.settings, "exports", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(folder) / file_name), file_filter)
         return path
 
     def show_message(self, title: str, text: str, icon=QMessageBox.Icon.Information) -> QMessageBox:
@@ -345,6 +557,165 @@ class MainWindow(QMainWindow):
         if path:
             self.load_model_file(path)
 
+    def _open_dataset_dialog(self) -> None:
+        if self.session.is_active:  # say so before the user picks a file in vain
+            self._refuse_dataset_change()
+            return
+        path = self.ask_dataset_path()
+        if path:
+            self.open_dataset(path)
+
+    # -- exports -------------------------------------------------------------------------------
+    def export_chunk_grid(self, path) -> bool:
+        """Write the chunk grid, as the chunks panel shows it, as one PNG picture."""
+        if self._displayed is None:
+            self._report_no_network()
+            return False
+        self._render_panel(self.chunks_panel, force=True)  # a hidden panel may lag behind
+        image = chunk_grid_image(self.chunks_panel)
+        return self._write_export(path, "chunk grid", lambda: write_file(path, png_bytes(image)))
+
+    def export_history_csv(self, path) -> bool:
+        """Write the loss of every mini-batch and every epoch's metrics of the run as CSV."""
+        snapshot = self._displayed
+        if snapshot is None or not _has_history(snapshot):
+            self.show_message("No training history", "There is no training history to export yet: the curves "
+                              "fill as a network trains. Press Start to train one.", QMessageBox.Icon.Information)
+            return False
+        return self._write_export(path, "training history", lambda: history_to_csv(snapshot, path))
+
+    def export_html_report(self, path) -> bool:
+        """Write a self-contained web page about the network on screen: summary, settings, curves,
+        confusion matrix and chunk grid. The network is evaluated first if it has not been."""
+        snapshot = self._displayed
+        if snapshot is None:
+            self._report_no_network()
+            return False
+        evaluation = self._current_report(snapshot)
+        figures = report_figures(snapshot, evaluation, self.dataset)
+        title = f"Backprop Studio report: {snapshot.network.describe()}"
+        return self._write_export(path, "HTML report",
+                                  lambda: html_report(path, snapshot, evaluation, figures, title=title))
+
+    def _current_report(self, snapshot: Snapshot):
+        """The evaluation report of `snapshot`'s network on the current dataset (computed now if needed)."""
+        if self.dataset is None:
+            return None
+        if not self.live_evaluation.is_current(snapshot, self.dataset):
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                report = evaluation_report(snapshot.network, self.dataset)
+            finally:
+                QGuiApplication.restoreOverrideCursor()
+            self.live_evaluation.accept_report(snapshot, self.dataset, report)
+        return self.live_evaluation.report
+
+    def _write_export(self, path, what: str, write) -> bool:
+        try:
+            write()
+        except (OSError, ValueError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            self.show_message(f"Could not export the {what}",
+                              f"{path}: {reason}\n\nNothing was written; any earlier file of that name is "
+                              "unchanged.", QMessageBox.Icon.Warning)
+            return False
+        remember_folder(self.settings, "exports", path)
+        self.statusBar().showMessage(f"Exported the {what} to {path}", 8000)
+        return True
+
+    def _export_dialog(self, title: str, file_name: str, file_filter: str, export) -> None:
+        path = self.ask_export_path(title, file_name, file_filter)
+        if path:
+            export(path)
+
+    def _report_no_network(self) -> None:
+        self.show_message("Nothing to save", "There is no network yet: train one or load a model.",
+                          QMessageBox.Icon.Information)
+
+    # -- analysis ------------------------------------------------------------------------------
+    def show_analysis(self, panel_or_index) -> None:
+        """Bring an analysis tab (given by its panel or index) to the front."""
+        dock = self.docks["analysis"]
+        dock.show()
+        dock.raise_()
+        self.analysis.show_panel(panel_or_index)
+        self._refresh_analysis_view()
+
+    def evaluate_now(self) -> bool:
+        """Evaluate the network on screen on the test set (on a worker thread)."""
+        if self.dataset is None or self._displayed is None:
+            self.statusBar().showMessage("Nothing to evaluate yet: it needs a network and the test images.", 5000)
+            return False
+        if not self.analysis.report_watched():
+            self.show_analysis(self.analysis.index_of(self.analysis.evaluation_panel))
+        return self.live_evaluation.evaluate_now()
+
+    def _refresh_analysis_view(self) -> None:
+        """Bring the analysis tab on screen up to date (hidden tabs wait until they are shown)."""
+        if not on_screen(self.analysis):
+            return
+        panel = self.analysis.current_panel()  # built now if this is its first appearance
+        if self.analysis.takes_dataset(panel) and self.dataset is not None and panel.dataset is not self.dataset:
+            panel.set_dataset(self.dataset)
+        if panel in self.analysis.snapshot_panels:
+            self._render_panel(panel)
+        if self.analysis.shows_report(panel):
+            self._render_report(panel)
+            self.live_evaluation.refresh()
+
+    @Slot(QWidget)
+    def _on_analysis_panel_created(self, panel: QWidget) -> None:
+        install_export_menus(panel)
+
+    def _render_report(self, panel: QWidget, force: bool = False) -> None:
+        """Show the latest evaluation report in `panel` if it is on screen (or `force`) and does
+        not show it yet."""
+        report = self.live_evaluation.report
+        if report is None or self._panel_content.get(panel) is report or not (force or on_screen(panel)):
+            return
+        self._panel_content[panel] = report
+        self.analysis.show_report(panel, report, self.live_evaluation.report_dataset)
+
+    @Slot(object)
+    def _on_report_ready(self, report) -> None:
+        for panel in self.analysis.report_panels:
+            self._render_report(panel)
+        snapshot = self.live_evaluation.report_snapshot
+        self.analysis.set_report_source(f"Scores: {_network_name(snapshot, short=True)}")
+        self.statusBar().showMessage(f"Evaluated {_network_name(snapshot)}: test accuracy "
+                                     f"{100 * report.test_accuracy:.2f} %", 6000)
+
+    @Slot(str, int, object)
+    def _on_probe_requested(self, split: str, index: int, dataset) -> None:
+        if dataset is None or dataset is not self.dataset:
+            self.statusBar().showMessage("That view still shows the previous dataset; wait for it to update.", 5000)
+            return
+        if split != "test":
+            self.statusBar().showMessage("Only test images can be probed: choose \u201cTest images\u201d in the "
+                                         "dataset explorer.", 6000)
+            return
+        self.probe_test_image(index)
+
+    def probe_test_image(self, index: int) -> None:
+        """Feed test image `index` through the network in the activations view."""
+        self.activations_panel.set_probe_index(index)
+        dock = self.docks["activations"]
+        if not on_screen(self.activations_panel):
+            dock.show()
+            dock.raise_()
+        self.statusBar().showMessage(f"Test image {index} is now the input of the activations view.", 5000)
+
+    @Slot(int)
+    def _on_chunk_clicked(self, _neuron: int) -> None:
+        # The detail window is made on the first click (the panel's own slot runs first);
+        # its plots get the export menu then.
+        if self.chunks_panel.detail_dialog is not None:
+            install_export_menus(self.chunks_panel.detail_dialog)
+
+    @Slot(str)
+    def _on_layout_changed(self, name: str) -> None:
+        self.layout_actions[name].setChecked(True)
+
     # -- training commands -------------------------------------------------------------------
     def start_training(self, paused: bool = False) -> bool:
         config = self.controls.config()
@@ -356,6 +727,8 @@ class MainWindow(QMainWindow):
             self.controls.show_error(str(e))
             return False
         self.controls.mark_started(config)
+        self._awaiting_run_start = True
+        self._save_training_settings()
         self.banner.hide()
         return True
 
@@ -372,6 +745,7 @@ class MainWindow(QMainWindow):
     def reset_training(self) -> None:
         self.session.reset()
         self.banner.hide()
+        self._run_start_network = None
         self._show_idle()
 
     def toggle_running(self) -> None:
@@ -411,9 +785,16 @@ class MainWindow(QMainWindow):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Draw a snapshot in every panel and answer the drawing pad with its network."""
         self._displayed = snapshot
+        if self._awaiting_run_start and snapshot.state != IDLE:
+            self._awaiting_run_start = False
+            self._run_start_network = snapshot.network
         self._predict_drawing()
         self._update_status()
-        self._stale_panels = list(self.panels)
+        self.live_evaluation.show_snapshot(snapshot)
+        # Panels the previous snapshot had not reached yet go first: when snapshots come
+        # faster than panels are drawn, every panel still gets its turn.
+        waiting = self._stale_panels
+        self._stale_panels = waiting + [panel for panel in self.panels if panel not in waiting]
         self._render_next_panel()
 
     def _render_next_panel(self) -> None:
@@ -425,11 +806,12 @@ class MainWindow(QMainWindow):
         if self._stale_panels:
             self._render_timer.start()
 
-    def _render_panel(self, panel: QWidget) -> bool:
-        """Show the displayed snapshot in `panel` if it is on screen and its content changed;
-        True if it did. Hidden panels (closed, or behind another tab) catch up when they reappear."""
+    def _render_panel(self, panel: QWidget, force: bool = False) -> bool:
+        """Show the displayed snapshot in `panel` if it is on screen (or `force`) and its content
+        changed; True if it did. Hidden panels (closed, or behind another tab) catch up when
+        they reappear."""
         snapshot = self._displayed
-        if snapshot is None or not panel.isVisible():
+        if snapshot is None or not (force or on_screen(panel)):
             return False
         if panel is self.accuracy_panel:
             # Accuracies change once per epoch; redrawing the unchanged plot for every
@@ -442,9 +824,23 @@ class MainWindow(QMainWindow):
             unchanged = self._panel_content.get(panel) is snapshot
         if unchanged:
             return False
+        if self.analysis.takes_dataset(panel) and self.dataset is not None and panel.dataset is not self.dataset:
+            panel.set_dataset(self.dataset)
         self._panel_content[panel] = key
         panel.show_snapshot(snapshot)
+        if isinstance(panel, HistogramsPanel):
+            self._compare_histograms_with_run_start(panel, snapshot)
         return True
+
+    def _compare_histograms_with_run_start(self, panel: HistogramsPanel, snapshot: Snapshot) -> None:
+        """The dashed histograms show the run's initial weights, even if the panel was hidden when
+        the run began; a loaded model is compared with itself. Set after the snapshot is shown,
+        when the panel already draws a network of the reference's architecture."""
+        start = self._run_start_network
+        reference = start if snapshot.state != IDLE and start is not None else snapshot.network
+        if self._histograms_reference is not reference and reference.layer_sizes == snapshot.network.layer_sizes:
+            panel.set_reference(reference)
+            self._histograms_reference = reference
 
     @property
     def displayed_snapshot(self) -> Snapshot | None:
@@ -452,17 +848,25 @@ class MainWindow(QMainWindow):
 
     def _show_idle(self) -> None:
         if self.model_network is not None:
+            self.show_snapshot(self._model_snapshot())
+        else:
+            self._displayed = None
+            self._predict_drawing()
+            self._update_status()
+
+    def _model_snapshot(self) -> Snapshot:
+        """The loaded model as a snapshot; the same object while the model stays loaded, so
+        showing it again redraws and re-evaluates nothing that already shows it."""
+        if self._idle_snapshot is None or self._idle_snapshot_of is not self.model_network:
             config = self.model_metadata.get("config")
             try:
                 config = TrainConfig.from_dict(config) if isinstance(config, dict) else None
             except (TypeError, ValueError):
                 config = None
             name = self.model_metadata.get("dataset", "") if isinstance(self.model_metadata, dict) else ""
-            self.show_snapshot(model_snapshot(self.model_network, config, dataset_name=str(name)))
-        else:
-            self._displayed = None
-            self._predict_drawing()
-            self._update_status()
+            self._idle_snapshot = model_snapshot(self.model_network, config, dataset_name=str(name))
+            self._idle_snapshot_of = self.model_network
+        return self._idle_snapshot
 
     @Slot(object)
     def _on_drawing_input(self, image: np.ndarray | None) -> None:
@@ -478,6 +882,21 @@ class MainWindow(QMainWindow):
         network = self._displayed.network
         probabilities = network.predict_proba(np.asarray(image, dtype=network.dtype).reshape(-1, 1))
         self.drawing_panel.show_prediction(probabilities[:, 0])
+
+    def _update_dataset_label(self) -> None:
+        dataset = self.dataset
+        if dataset is not None:
+            text = f"Dataset: {dataset.name}"
+            tip = (f"{dataset.name}: {dataset.n_train:,} training and {dataset.n_test:,} test images. "
+                   "File \u2192 Open dataset\u2026 uses another.")
+        elif self._loader is not None and self._loader.isRunning():
+            text, tip = "Dataset: loading MNIST\u2026", "The bundled MNIST images are being read."
+        else:
+            text, tip = "No dataset", "No images are loaded: File \u2192 Open dataset\u2026 reads some."
+        if self.is_opening_dataset:
+            text += f"  (reading {self._opening.source.name}\u2026)"
+        self.dataset_label.setText(text)
+        self.dataset_label.setToolTip(tip)
 
     def _update_status(self) -> None:
         state = self.session.state
@@ -510,31 +929,52 @@ class MainWindow(QMainWindow):
         self.progress.setValue(round(fraction * 1000))
         self.progress.setFormat(f"Epoch {current}: {fraction:.0%}")
 
-    # -- layout persistence and closing ---------------------------------------------------------------
+    # -- what is remembered, and closing ---------------------------------------------------------------
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(*DEFAULT_SIZE)
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, LAYOUT_VERSION)
+        self.layouts.restore(self.settings)
+
+    def _restore_training_settings(self) -> None:
+        saved = load_training_settings(self.settings)
+        if saved is not None:
+            self.controls.restore_settings(*saved)
+
+    def _save_training_settings(self) -> None:
+        config = self.controls.config()
+        if config is not None:  # half-typed values are not worth remembering
+            save_training_settings(self.settings, self.controls.preset, config)
 
     def save_layout(self) -> None:
+        """Remember the window's geometry, dock layouts and training settings."""
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.layouts.save(self.settings)
+        self._save_training_settings()
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
         self.save_layout()
+        close_export_dialogs(self)
         self.session.shutdown(CLOSE_TIMEOUT_S)
-        if self._loader is not None:
-            self._loader.wait()
+        for loader in (self._loader, self._opening):
+            if loader is not None:
+                loader.wait()
         super().closeEvent(event)
 
     def sizeHint(self) -> QSize:
         return QSize(*DEFAULT_SIZE)
+
+
+def _action(owner: QWidget, text: str, shortcut: str | None, tip: str) -> QAction:
+    action = QAction(text, owner)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setStatusTip(tip)
+    action.setToolTip(tip)
+    return action
 
 
 def _dock(title: str, object_name: str, widget: QWidget) -> QDockWidget:
@@ -562,6 +1002,24 @@ def _status_label(object_name: str, tooltip: str) -> QLabel:
     label.setToolTip(tooltip)
     label.setContentsMargins(6, 0, 6, 0)
     return label
+
+
+def _network_name(snapshot: Snapshot, short: bool = False) -> str:
+    """Which network a snapshot holds: "the loaded model", "the network after 3 epochs", ...;
+    `short`: "loaded model", "epoch 3", ..."""
+    if snapshot.state == IDLE:
+        return "loaded model" if short else "the loaded model"
+    if snapshot.step == 0:
+        return "untrained" if short else "the untrained network"
+    if snapshot.batch == 0 or snapshot.state == "finished":
+        if short:
+            return f"epoch {snapshot.epoch}"
+        return f"the network after {snapshot.epoch} epoch{'' if snapshot.epoch == 1 else 's'}"
+    return f"step {snapshot.step:,}" if short else f"the network at step {snapshot.step:,}"
+
+
+def _has_history(snapshot: Snapshot) -> bool:
+    return len(snapshot.batch_x) > 0 or len(snapshot.epochs.get("epoch", ())) > 0
 
 
 def _accuracy_text(accuracy) -> str:

@@ -1,7 +1,10 @@
-"""Render the documentation screenshots offscreen: `python -m gui.screenshots [--out docs]`.
+"""Render the documentation screenshots offscreen: `python -m gui.screenshots [--out docs] [NAME ...]`.
 
 studio-training.png  the default preset training on the full MNIST, every panel live
 studio-drawing.png   the shipped model classifying a scripted hand-drawn 7
+studio-analysis.png  the analysis layout: the shipped model's confusion matrix, its most common
+                     confusion selected and one of its images probed in the activations view
+studio-mistakes.png  the shipped model's most confident mistakes, the first one probed
 
 The window uses a throw-away settings file, so a saved layout never changes the pictures.
 """
@@ -20,8 +23,9 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
 from .app import create_application  # noqa: E402
 from .drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
+from .exports import most_common_confusion  # noqa: E402
 from .app_settings import SETTINGS_PATH_ENV  # noqa: E402
-from .main_window import MainWindow  # noqa: E402
+from .main_window import ANALYSIS_LAYOUT, MainWindow  # noqa: E402
 
 SIZE = (1400, 900)
 ZOOMED_CHUNK_COLUMNS = 8
@@ -94,19 +98,65 @@ def render_drawing(path: Path) -> None:
         window.close()
 
 
+def show_analysis_tab(window: MainWindow, panel) -> None:
+    window.layouts.switch(ANALYSIS_LAYOUT)
+    window.show_analysis(panel)
+    wait_for(lambda: panel.report is not None and not window.live_evaluation.busy,
+             "the evaluation of the shipped model")
+    wait(0.3)  # let the new layout settle before it is photographed
+
+
+def render_analysis(path: Path) -> None:
+    window = new_window()
+    try:
+        panel = window.analysis.evaluation_panel
+        show_analysis_tab(window, panel)
+        panel.select_cell(*most_common_confusion(panel.report.confusion))
+        window.probe_test_image(int(panel.selected_indices[0]))
+        wait(0.3)
+        window.grab().save(str(path))
+    finally:
+        window.close()
+
+
+def render_mistakes(path: Path) -> None:
+    window = new_window()
+    try:
+        panel = window.analysis.mistakes_panel
+        show_analysis_tab(window, panel)
+        panel.click_mistake(0)
+        wait(0.3)
+        window.grab().save(str(path))
+    finally:
+        window.close()
+
+
+RENDERERS = {
+    "studio-training.png": render_training,
+    "studio-drawing.png": render_drawing,
+    "studio-analysis.png": render_analysis,
+    "studio-mistakes.png": render_mistakes,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gui.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs", help="folder for the PNG files (default: docs)")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"pictures to render (default: all): {', '.join(RENDERERS)}")
     args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in RENDERERS]
+    if unknown:
+        parser.error(f"unknown picture {', '.join(unknown)}; choose from {', '.join(RENDERERS)}")
+    names = args.names or list(RENDERERS)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as settings_dir:
         os.environ[SETTINGS_PATH_ENV] = str(Path(settings_dir) / "settings.ini")
         create_application([])
-        render_training(out / "studio-training.png")
-        render_drawing(out / "studio-drawing.png")
-    for name in ("studio-training.png", "studio-drawing.png"):
-        print(out / name)
+        for name in names:
+            RENDERERS[name](out / name)
+            print(out / name)
     return 0
 
 

@@ -18,7 +18,8 @@ from engine.snapshot import take_snapshot
 from engine.trainer import BatchEvent, DivergedEvent, EpochEvent, FinishedEvent, Trainer
 
 DEFAULT_MAX_SNAPSHOTS_PER_S = 20.0
-"""Enough for smooth animation; more would only cost drawing time and training speed."""
+"""Enough for smooth animation; more would only cost drawing time and training speed. The
+GUI asks for fewer when drawing them would take too much of its time (acknowledge_snapshot)."""
 
 
 class TrainingWorker(QObject):
@@ -89,7 +90,12 @@ class TrainingWorker(QObject):
                     self._send_if_due("running")
             elif isinstance(event, EpochEvent):
                 self.history.add_epoch(event)
-                self._send("paused" if trainer.paused else "running")
+                if trainer.paused:
+                    self._send("paused")
+                else:
+                    # Throttled like any other: with a small training set epochs can end many
+                    # times a second, and the next snapshot carries this epoch's results anyway.
+                    self._send_if_due("running")
             elif isinstance(event, DivergedEvent):
                 message = event.message
                 self._send("diverged", message=message)

@@ -325,3 +325,35 @@ def test_panel_renders_a_drawn_seven(panel, qtbot, tmp_path):
     screenshot = tmp_path / "drawing_panel.png"
     assert panel.grab().save(str(screenshot))
     assert screenshot.stat().st_size > 0
+
+
+def test_panel_fits_a_narrow_dock_without_scrolling(panel):
+    """At 1280x800 the drawing dock gets about 560 px; the panel must fit in that."""
+    hint = panel.minimumSizeHint()
+    assert hint.width() <= 560
+    assert hint.height() <= 400
+    panel.resize(560, hint.height())
+    panel.show()
+    assert panel.pad.size().width() == PAD_SIZE
+    assert panel.preview.geometry().left() > panel.pad.geometry().right(), "the preview sits beside the pad"
+
+
+def test_prediction_labels_never_change_size(panel):
+    """Their text changes with every training snapshot; a size change would re-lay out the window."""
+    sizes = (panel.prediction_label.size(), panel.confidence_label.size())
+    for probabilities in (np.eye(10)[1], np.full(10, 0.1), None, np.eye(10)[8] * 0.999 + 0.0001):
+        panel.show_prediction(probabilities)
+        assert (panel.prediction_label.size(), panel.confidence_label.size()) == sizes
+    assert panel.prediction_label.minimumSize() == panel.prediction_label.maximumSize()
+
+
+def test_prediction_shown_is_signalled_and_invisible_changes_skip_the_bars(panel, qtbot):
+    probabilities = np.array([0.01, 0.02, 0.05, 0.80, 0.02, 0.04, 0.01, 0.02, 0.02, 0.01])
+    with qtbot.waitSignal(panel.predictionShown, timeout=1000):
+        panel.show_prediction(probabilities)
+    heights = panel.probability_bars.opts["height"]
+    nudged = probabilities + np.r_[1e-5, -1e-5, np.zeros(8)]
+    with qtbot.waitSignal(panel.predictionShown, timeout=1000):
+        panel.show_prediction(nudged)
+    assert panel.probability_bars.opts["height"] is heights, "a sub-pixel change is not redrawn"
+    np.testing.assert_array_equal(panel.current_probabilities, nudged)  # yet the exact values are kept

@@ -2,6 +2,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import dataclasses  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -9,7 +10,7 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
-from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QPushButton  # noqa: E402
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QPushButton, QToolButton  # noqa: E402
 
 from engine.config import TrainConfig  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
@@ -18,9 +19,19 @@ from engine.network import Network  # noqa: E402
 from engine.snapshot import Snapshot, model_snapshot  # noqa: E402
 from gui.accuracy_panel import AccuracyPanel  # noqa: E402
 from gui.activations_panel import ActivationsPanel, heatmap_shape  # noqa: E402
-from gui.chunks_panel import CHUNK_SIDE, ChunksPanel, grid_shape  # noqa: E402
-from gui.colormaps import symmetric_scale  # noqa: E402
-from gui.loss_panel import LossPanel, exponential_moving_average  # noqa: E402
+from gui.chunks_panel import CHUNK_SIDE, MAGNIFY_BELOW_PX, ChunksPanel, grid_shape  # noqa: E402
+from gui.colormaps import (  # noqa: E402
+    INDEX_HALF_RANGE,
+    INDEX_SEPARATOR,
+    INDEX_TRANSPARENT,
+    INDEX_ZERO,
+    diverging_index_lut,
+    diverging_indices,
+    nice_ceiling,
+    nice_scale,
+    symmetric_scale,
+)
+from gui.loss_panel import LossPanel, exponential_moving_average, follow_ranges  # noqa: E402
 
 RENDER_BUDGET_S = 0.050
 
@@ -28,8 +39,9 @@ RENDER_BUDGET_S = 0.050
 # ----------------------------------------------------------------------------- helpers
 
 
-def training_snapshot(network, n_points=2000, n_epochs=3, seed=0, state="running"):
-    """A snapshot with a realistic-looking noisy, decreasing loss history."""
+def training_snapshot(network, n_points=2000, n_epochs=3, seed=0, state="paused"):
+    """A snapshot with a realistic-looking noisy, decreasing loss history (paused by default:
+    snapshots of a running network are drawn a moment later, see the live-rate tests)."""
     rng = np.random.default_rng(seed)
     batch_x = np.linspace(0.0, n_epochs, n_points + 1)[1:]
     trend = 0.1 + 2.2 * np.exp(-3.0 * batch_x)
@@ -46,6 +58,11 @@ def training_snapshot(network, n_points=2000, n_epochs=3, seed=0, state="running
     return Snapshot(network=network.copy(), config=TrainConfig(), state=state, step=n_points,
                     epoch=n_epochs, epoch_progress=float(n_epochs), batch_x=batch_x,
                     batch_loss=batch_loss, epochs=epochs)
+
+
+def snapshot_at(network, step, state="paused"):
+    """A snapshot of `network` at training step `step` (paused: drawn at once, never throttled)."""
+    return dataclasses.replace(model_snapshot(network), state=state, step=step)
 
 
 def total_variation(values):
@@ -217,6 +234,82 @@ def test_hover_labels_the_nearest_batch_point(loss_panel, qtbot):
     assert loss_panel.hover_text == ""
 
 
+def test_loss_axes_follow_the_run_without_auto_range(loss_panel):
+    view_box = loss_panel.plot.getPlotItem().vb
+    assert view_box.autoRangeEnabled() == [False, False]
+    snapshot = training_snapshot(Network((784, 16, 10)), n_points=600, n_epochs=2)
+    loss_panel.show_snapshot(snapshot)
+    (x0, x1), (y0, y1) = view_box.viewRange()
+    assert x0 <= 0.0 and 2.0 <= x1 <= 2.5, "x ends at a round number just past the newest point"
+    assert y0 <= 0.0 and snapshot.batch_loss.max() <= y1 <= 1.35 * snapshot.batch_loss.max()
+    assert loss_panel.following
+
+    # A grown history keeps the same round range: the axes are not redrawn.
+    loss_panel.show_snapshot(training_snapshot(Network((784, 16, 10)), n_points=620, n_epochs=2, seed=0))
+    assert view_box.viewRange()[0] == [x0, x1]
+
+
+def test_follow_range_on_a_log_axis_covers_every_positive_loss():
+    x = np.linspace(0.01, 3.0, 300)
+    loss = np.geomspace(2.3, 0.02, 300)
+    (x0, x1), (y0, y1) = follow_ranges(x, [loss], total_epochs=6, log_y=True)
+    assert x0 == 0.0 and 3.0 <= x1 <= 4.0
+    assert y0 <= np.log10(0.02) and y1 >= np.log10(2.3) and y1 - y0 < 3
+    (_, x1), _ = follow_ranges(x, [loss], total_epochs=3, log_y=False)
+    assert x1 == 3.0, "never past the run's last epoch"
+
+
+def test_zooming_stops_following_until_asked_again(loss_panel, qtbot):
+    loss_panel.resize(640, 420)
+    loss_panel.show()
+    qtbot.waitExposed(loss_panel)
+    loss_panel.show_snapshot(training_snapshot(Network((784, 16, 10)), n_points=600, n_epochs=2))
+    view_box = loss_panel.plot.getPlotItem().vb
+    view_box.scaleBy(s=(0.5, 0.5))  # what the mouse wheel does
+    view_box.sigRangeChangedManually.emit(view_box.state["mouseEnabled"])
+    zoomed = view_box.viewRange()
+    follow = loss_panel.findChild(QToolButton, "lossFollowButton")
+    assert not loss_panel.following and not follow.isChecked()
+
+    loss_panel.show_snapshot(training_snapshot(Network((784, 16, 10)), n_points=900, n_epochs=3))
+    assert view_box.viewRange() == zoomed, "the user's view is left alone"
+
+    follow.click()
+    assert loss_panel.following
+    assert view_box.viewRange()[0][1] >= 3.0
+
+    loss_panel.set_follow(False)
+    auto_button = loss_panel.plot.getPlotItem().autoBtn
+    auto_button.clicked.emit(auto_button)  # pyqtgraph's "A" button
+    assert loss_panel.following and view_box.autoRangeEnabled() == [False, False]
+
+
+def test_log_scale_follows_in_decades(loss_panel):
+    snapshot = training_snapshot(Network((784, 16, 10)), n_points=600, n_epochs=2)
+    loss_panel.show_snapshot(snapshot)
+    loss_panel.log_scale_check.setChecked(True)
+    _, (y0, y1) = loss_panel.plot.getPlotItem().vb.viewRange()
+    assert y0 <= np.log10(snapshot.batch_loss.min()) and y1 >= np.log10(snapshot.batch_loss.max())
+    assert loss_panel.following
+
+
+def test_legend_sits_outside_the_plot(loss_panel):
+    assert loss_panel.plot.getPlotItem().legend is None
+    legend = loss_panel.findChild(QLabel, "lossLegend")
+    for name in ("mini-batch loss", "smoothed", "train", "test"):
+        assert name in legend.text()
+
+
+def test_incremental_smoothing_matches_a_full_recomputation(loss_panel):
+    snapshot = training_snapshot(Network((784, 16, 10)), n_points=1000)
+    half = dataclasses.replace(snapshot, batch_x=snapshot.batch_x[:400], batch_loss=snapshot.batch_loss[:400])
+    loss_panel.show_snapshot(half)
+    loss_panel.show_snapshot(snapshot)
+    _, smoothed = loss_panel.smooth_curve.getOriginalDataset()
+    np.testing.assert_allclose(smoothed, exponential_moving_average(snapshot.batch_loss, loss_panel.smoothing_alpha),
+                               rtol=1e-9)
+
+
 # ----------------------------------------------------------------------------- accuracy panel
 
 
@@ -273,11 +366,136 @@ def test_chunk_atlas_tiles_every_row_of_w1(chunks_panel, n_neurons):
 def test_chunk_levels_are_symmetric_about_zero(chunks_panel):
     snapshot = model_snapshot(Network((784, 64, 10), seed=2))
     chunks_panel.show_snapshot(snapshot)
-    low, high = chunks_panel.image_item.getLevels()
+    low, high = chunks_panel.levels
     assert low == -high and high > 0
-    assert high == pytest.approx(symmetric_scale(snapshot.network.weights[0]))
-    # The colour bar shows the same scale the image uses.
+    # A robust max (99th percentile of |W|), rounded up to two significant digits.
+    robust = symmetric_scale(snapshot.network.weights[0])
+    assert high == nice_scale(robust) and robust <= high <= 1.1 * robust
+    # The colour bar shows the same scale the picture uses.
     assert chunks_panel.color_bar.levels() == (low, high)
+
+
+def test_chunk_picture_is_coloured_by_index_on_the_symmetric_scale(chunks_panel):
+    network = Network((784, 16, 10), seed=4)
+    weights = network.weights[0]
+    weights[0, :3] = [0.0, 10.0, -10.0]  # zero, and far beyond the scale either way
+    chunks_panel.show_snapshot(model_snapshot(network))
+    image = chunks_panel.image_item.image
+    assert image.dtype == np.uint8 and chunks_panel.image_item.levels is None
+    assert image[0, 0] == INDEX_ZERO
+    assert image[0, 1] == INDEX_ZERO + INDEX_HALF_RANGE and image[0, 2] == INDEX_ZERO - INDEX_HALF_RANGE
+    np.testing.assert_array_equal(
+        image[:CHUNK_SIDE, :CHUNK_SIDE], diverging_indices(weights[0], chunks_panel.scale).reshape(28, 28))
+    assert image[:CHUNK_SIDE, CHUNK_SIDE] == pytest.approx(INDEX_SEPARATOR)  # the gap after chunk 0
+    lut = diverging_index_lut()
+    assert lut[INDEX_TRANSPARENT, 3] == 0 and lut[INDEX_SEPARATOR, 3] == 255
+    # Symmetric colours: +v and -v are equally far from the middle of the map.
+    assert diverging_indices(np.float32([0.5]), 1.0)[0] - INDEX_ZERO == INDEX_ZERO - diverging_indices(
+        np.float32([-0.5]), 1.0)[0]
+
+
+def test_scales_round_up_to_nice_numbers():
+    assert [nice_scale(v) for v in (0.1234, 0.1, 0.0991, 1.01, 123.4)] == [0.13, 0.1, 0.1, 1.1, 130.0]
+    assert [nice_ceiling(v) for v in (0.011, 0.9, 1.0, 2.2, 7.0, 0.0)] == [0.012, 1.0, 1.0, 2.5, 8.0, 1.0]
+
+
+def test_every_neuron_is_fitted_into_the_view_by_default(chunks_panel, qtbot):
+    chunks_panel.resize(460, 420)
+    chunks_panel.show()
+    qtbot.waitExposed(chunks_panel)
+    chunks_panel.show_snapshot(model_snapshot(Network((784, 400, 10), seed=1)))
+    assert chunks_panel.grid == (20, 20)
+    (x0, x1), (y0, y1) = chunks_panel.view_box.viewRange()
+    atlas = chunks_panel.atlas_rect()
+    assert x0 <= 0 and y0 <= 0 and x1 >= atlas.width() and y1 >= atlas.height()
+    assert "400 neurons" in chunks_panel.hover_label.text() and "zoom" in chunks_panel.hover_label.text()
+
+    chunks_panel.view_box.setRange(xRange=(0, 60), yRange=(0, 60), padding=0)
+    assert chunks_panel.chunk_screen_size() > 100
+    chunks_panel.fit_button.click()
+    (x0, x1), _ = chunks_panel.view_box.viewRange()
+    assert x0 <= 0 and x1 >= atlas.width()
+
+
+def test_small_chunks_are_magnified_under_the_pointer(chunks_panel, qtbot):
+    chunks_panel.resize(460, 420)
+    chunks_panel.show()
+    qtbot.waitExposed(chunks_panel)
+    chunks_panel.show_snapshot(model_snapshot(Network((784, 400, 10), seed=1)))
+    assert chunks_panel.chunk_screen_size() < MAGNIFY_BELOW_PX
+
+    def hover(neuron):
+        top, left = chunks_panel.chunk_origin(neuron)
+        scene_position = chunks_panel.view_box.mapViewToScene(QPointF(left + 14, top + 14))
+        chunks_panel.view.scene().sigMouseMoved.emit(scene_position)
+
+    hover(21)
+    assert chunks_panel.hover_label.text().startswith("Neuron 21:")
+    assert chunks_panel.magnifier.isVisibleTo(chunks_panel)
+    assert chunks_panel.magnifier.pixmap().width() >= 2 * CHUNK_SIDE
+
+    top, left = chunks_panel.chunk_origin(21)
+    chunks_panel.view_box.setRange(xRange=(left, left + 40), yRange=(top, top + 40), padding=0)
+    hover(21)
+    assert not chunks_panel.magnifier.isVisibleTo(chunks_panel), "large chunks need no magnifier"
+
+
+def test_change_view_subtracts_the_weights_the_run_started_from(chunks_panel):
+    combo = chunks_panel.findChild(QComboBox, "chunksViewCombo")
+    assert combo.currentText() == "Weights W[1]"
+    start = Network((784, 16, 10), seed=1)
+    later = start.copy()
+    later.weights[0][3, 100:110] += 0.5
+    chunks_panel.show_snapshot(snapshot_at(start, step=0))
+    chunks_panel.show_snapshot(snapshot_at(later, step=40))
+    np.testing.assert_array_equal(chunks_panel.values, later.weights[0])
+    assert "W[1]" in chunks_panel.title.text() and "weight" in chunks_panel.color_bar.axis.labelText
+
+    combo.setCurrentIndex(combo.findText("Change since start  W[1] \u2212 W[1](0)"))
+    assert chunks_panel.mode == "change" and chunks_panel.showing_change
+    change = later.weights[0] - start.weights[0]
+    np.testing.assert_allclose(chunks_panel.values, change)
+    assert not chunks_panel.values[np.arange(16) != 3].any()
+    assert chunks_panel.title.text().startswith("Change since start")
+    assert "change" in chunks_panel.color_bar.axis.labelText
+    assert chunks_panel.levels == (-nice_scale(symmetric_scale(change)), nice_scale(symmetric_scale(change)))
+
+    # A new run (step back to 0) becomes the new start.
+    fresh = Network((784, 16, 10), seed=7)
+    chunks_panel.show_snapshot(snapshot_at(fresh, step=0))
+    assert not chunks_panel.values.any()
+
+
+def test_change_view_says_so_when_the_start_of_the_run_was_not_seen(chunks_panel):
+    chunks_panel.set_mode("change")
+    chunks_panel.show_snapshot(snapshot_at(Network((784, 16, 10)), step=50))
+    chunks_panel.show_snapshot(snapshot_at(Network((784, 32, 10)), step=60))
+    assert not chunks_panel.showing_change
+    assert "unavailable" in chunks_panel.title.text()
+    assert "weight" in chunks_panel.color_bar.axis.labelText
+
+    start = Network((784, 32, 10), seed=3)
+    chunks_panel.set_reference(start)
+    assert chunks_panel.showing_change
+
+
+def test_live_loss_is_drawn_a_moment_later_and_only_the_newest(loss_panel, qtbot):
+    older = training_snapshot(Network((784, 16, 10)), n_points=300, state="running")
+    newer = training_snapshot(Network((784, 16, 10)), n_points=400, state="running")
+    loss_panel.show_snapshot(older)
+    loss_panel.show_snapshot(newer)
+    assert loss_panel.raw_curve.getOriginalDataset()[0] is None
+    qtbot.waitUntil(lambda: loss_panel.raw_curve.getOriginalDataset()[0] is not None, timeout=1000)
+    np.testing.assert_array_equal(loss_panel.raw_curve.getOriginalDataset()[1], newer.batch_loss)
+
+
+def test_live_chunks_are_redrawn_at_a_bounded_rate(chunks_panel, qtbot):
+    networks = [Network((784, 16, 10), seed=s) for s in range(3)]
+    for i, network in enumerate(networks):
+        chunks_panel.show_snapshot(snapshot_at(network, step=i + 1, state="running"))
+    # The first is drawn at once, the rest wait for the interval; the newest then shows.
+    np.testing.assert_array_equal(chunks_panel.values, networks[0].weights[0])
+    qtbot.waitUntil(lambda: np.array_equal(chunks_panel.values, networks[2].weights[0]), timeout=2000)
 
 
 def test_different_weights_give_different_atlases_on_the_same_items(chunks_panel):
@@ -490,6 +708,8 @@ def test_layer_items_are_reused_until_the_architecture_changes(activations_panel
 
 
 def test_show_snapshot_is_cheap(qtbot, mnist, capsys):
+    """Showing a snapshot and painting the result, per panel. Paused snapshots, so that nothing
+    is skipped by the panels' live rate limits."""
     snapshots = [training_snapshot(Network((784, 256, 128, 10), seed=s), n_points=20_000, n_epochs=40, seed=s)
                  for s in (1, 2)]
     panels = [LossPanel(), AccuracyPanel(), ChunksPanel(), ActivationsPanel(mnist)]
@@ -499,13 +719,51 @@ def test_show_snapshot_is_cheap(qtbot, mnist, capsys):
         panel.resize(640, 420)
         panel.show()
         panel.show_snapshot(snapshots[1])  # first call builds per-architecture items
+        panel.grab()
         durations = []
         for i in range(20):
             start = time.perf_counter()
             panel.show_snapshot(snapshots[i % 2])  # alternate, so nothing is skipped as unchanged
+            panel.grab()  # paints every view of the panel
             durations.append(time.perf_counter() - start)
         median, worst = statistics.median(durations), max(durations)
         report.append(f"{type(panel).__name__}: median {1000 * median:.2f} ms, max {1000 * worst:.2f} ms")
         assert median < RENDER_BUDGET_S, report[-1]
     with capsys.disabled():
-        print("\nshow_snapshot, 784-256-128-10 network, 20k loss points:\n  " + "\n  ".join(report))
+        print("\nshow_snapshot + paint, 784-256-128-10 network, 20k loss points:\n  " + "\n  ".join(report))
+
+
+def test_live_activations_are_redrawn_at_a_bounded_rate(activations_panel, qtbot):
+    networks = [Network((784, 32, 10), seed=s) for s in range(3)]
+    for i, network in enumerate(networks):
+        activations_panel.show_snapshot(snapshot_at(network, step=i + 1, state="running"))
+    expected = forward_columns(networks[2], activations_panel.last_activations[0])
+    assert not np.array_equal(activations_panel.last_activations[-1], expected[-1])
+    qtbot.waitUntil(lambda: np.array_equal(activations_panel.last_activations[-1], expected[-1]), timeout=2000)
+
+
+def test_every_layer_is_legible_in_a_small_dock(activations_panel, qtbot):
+    activations_panel.resize(430, 230)
+    activations_panel.show()
+    qtbot.waitExposed(activations_panel)
+    activations_panel.show_snapshot(model_snapshot(Network((784, 400, 200, 10), seed=1)))
+    qtbot.wait(50)
+    heatmaps, output = activations_panel.layer_views[:-1], activations_panel.layer_views[-1]
+    assert output.plot_item.vb.height() >= 70, "the ten output bars keep a readable height"
+    for view in heatmaps:
+        assert view.plot_item.vb.height() >= 25
+        assert view.plot_item.vb.height() / view.rows >= 3, "each unit is a visible cell, not a line"
+    label = activations_panel.index_label
+    assert label.height() >= label.heightForWidth(label.width()), "the probe's description is not cut off"
+
+
+def test_accuracy_axes_are_set_without_auto_range_and_labels_keep_their_size(accuracy_panel):
+    view_box = accuracy_panel.plot.getPlotItem().vb
+    assert view_box.autoRangeEnabled() == [False, False]
+    sizes = (accuracy_panel.train_label.size(), accuracy_panel.test_label.size())
+    snapshot = training_snapshot(Network((784, 16, 10)), n_epochs=3)
+    accuracy_panel.show_snapshot(snapshot)
+    (x0, x1), (y0, y1) = view_box.viewRange()
+    assert x0 < 1.0 and x1 > 3.0
+    assert y0 < 89.0 and 99.0 < y1 <= 100.0
+    assert (accuracy_panel.train_label.size(), accuracy_panel.test_label.size()) == sizes

@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
@@ -12,7 +13,7 @@ import pytest  # noqa: E402
 
 from engine.config import PRESETS, TrainConfig  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
-from gui.training_controller import TrainingSession  # noqa: E402
+from gui.training_controller import GIL_SWITCH_INTERVAL_S, TrainingSession  # noqa: E402
 from gui.worker import TrainingWorker  # noqa: E402
 
 WAIT_MS = 10_000
@@ -218,3 +219,39 @@ def test_worker_reports_finish_without_a_thread(qtbot, small):
         worker.run()
     assert snapshots[0].step == 0 and snapshots[-1].state == "finished"
     assert worker.history.n_batch_points == 2
+
+
+def test_a_costly_window_gets_fewer_snapshots(qtbot, small):
+    """Drawing holds the GIL, so the session keeps the GUI's drawing time near its budget:
+    a window that needs 15 ms of CPU per snapshot gets at most about budget / 15 ms per second."""
+    session = TrainingSession(drawing_budget=0.10)
+    shown = []
+
+    def expensive_frame(snapshot):
+        shown.append(time.perf_counter())
+        started = time.thread_time()
+        while time.thread_time() - started < 0.015:
+            pass
+
+    session.snapshotReady.connect(expensive_frame)
+    try:
+        session.start(quick_config(), small)
+        qtbot.wait(600)
+        first = len(shown)
+        qtbot.wait(2000)
+        rate = (len(shown) - first) / 2.0
+    finally:
+        session.shutdown(5.0)
+    print(f"\n{rate:.1f} snapshots/s at 15 ms each (budget 10 %): {1000 * session.frame_cost_s:.1f} ms per frame")
+    assert 0.5 <= rate <= 8.5
+
+
+def test_a_run_shortens_the_gil_switch_interval(qtbot, session, small):
+    previous = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+        session.start(quick_config(), small)
+        assert sys.getswitchinterval() <= GIL_SWITCH_INTERVAL_S
+    finally:
+        session.shutdown(5.0)
+        sys.setswitchinterval(previous)

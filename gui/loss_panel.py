@@ -166,7 +166,10 @@ class LossPanel(QWidget):
 
         raw_colour = translucent(TRAIN_COLOUR, RAW_ALPHA)
         self.raw_curve = plot_item.plot(pen=pg.mkPen(raw_colour, width=1), connect="finite")
-        self.smooth_curve = plot_item.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), connect="finite")
+        # About one point per pixel column: a 2 px line is stroked point by point, and the
+        # moving average has no detail finer than that anyway.
+        self.smooth_curve = plot_item.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), connect="finite",
+                                           autoDownsampleFactor=1.0)
         self.train_epoch_curve = plot_item.plot(
             pen=pg.mkPen(TRAIN_EPOCH_COLOUR, width=1.5), symbol="o", symbolSize=7,
             symbolPen=pg.mkPen(TRAIN_EPOCH_COLOUR), symbolBrush=pg.mkBrush(TRAIN_EPOCH_COLOUR))
@@ -178,10 +181,12 @@ class LossPanel(QWidget):
             # Changed once per epoch, yet under the per-batch curves' repaints every frame.
             cache_item(epoch_curve.curve)
             cache_item(epoch_curve.scatter)
+            epoch_curve.setVisible(False)  # until the first epoch ends
+        # Long runs have many more points than the plot has pixels. Drawing only each pixel
+        # column's min and max ("peak") looks the same and paints many times faster.
+        self.raw_curve.setDownsampling(auto=True, method="peak")
+        self.smooth_curve.setDownsampling(auto=True, method="subsample")
         for curve in (self.raw_curve, self.smooth_curve):
-            # Long runs have many more points than the plot has pixels. Drawing only each
-            # pixel column's min and max ("peak") looks the same and paints many times faster.
-            curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
         self._build_hover(plot_item)
 
@@ -271,6 +276,10 @@ class LossPanel(QWidget):
             self.train_epoch_curve.setData(epoch - 0.5, train)
             self.test_epoch_curve.setData(epoch, test)
             self._epoch_losses = (train, test)
+            # Hidden while empty: Qt still asks a visible symbol item for its bounds at every
+            # repaint, which costs more than drawing the curves of the first epoch.
+            self.train_epoch_curve.setVisible(train.size > 0)
+            self.test_epoch_curve.setVisible(test.size > 0)
         config = getattr(snapshot, "config", None)
         self._total_epochs = float(config.epochs) if config is not None and config.epochs else None
         if self._follow:

@@ -10,7 +10,16 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .colormaps import TEST_COLOUR, TRAIN_COLOUR, HorizontalGrid, cache_axes, major_ticks, style_plot, text_colour, translucent
+from .colormaps import (
+    TEST_COLOUR,
+    TRAIN_COLOUR,
+    HorizontalGrid,
+    cache_axes,
+    major_ticks,
+    style_plot,
+    text_colour,
+    translucent,
+)
 
 NO_VALUE_TEXT = "\u2013"
 AXIS_WIDTH = 44

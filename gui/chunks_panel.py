@@ -47,7 +47,7 @@ from .colormaps import (
     diverging_indices,
     diverging_lut,
     make_colour_bar,
-    nice_scale,
+    nice_ceiling,
     style_plot,
     symmetric_scale,
     text_colour,
@@ -509,7 +509,7 @@ class ChunksPanel(QWidget):
         self._values = values
         self._atlas = None
         self._showing_change = change
-        self.scale = nice_scale(symmetric_scale(values))
+        self.scale = nice_ceiling(symmetric_scale(values))
         indices = diverging_indices(values, self.scale, out=self._buffers["indices"], work=self._buffers["work"])
         self._place(indices)
         self.image_item.setImage(self._display, autoLevels=False, levels=None)
@@ -572,7 +572,7 @@ class ChunksPanel(QWidget):
         if self._mode == WEIGHTS or not self._showing_change:
             return self.scale
         if self._weights_scale is None or self._weights_scale[0] is not self._weights:
-            self._weights_scale = (self._weights, nice_scale(symmetric_scale(self._weights)))
+            self._weights_scale = (self._weights, nice_ceiling(symmetric_scale(self._weights)))
         return self._weights_scale[1]
 
     def _update_texts(self) -> None:

@@ -4,6 +4,9 @@ Weights and other signed quantities use one diverging map: blue for negative, wh
 zero, red for positive, always with levels symmetric about zero so that white means
 exactly zero and equal distances from zero look equally strong. Series colours
 (train, test, highlight) are shared so "train" and "test" look the same in every plot.
+
+Also the drawing helpers every live plot uses to stay cheap: an indexed colour table for
+images, rounded colour levels, a grid that costs nothing to repaint, and item caching.
 """
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QWidget
 
@@ -111,7 +113,11 @@ NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) >= value."""
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) >= value.
+
+    Live pictures round their colour levels and axis ranges up with it: the colours of
+    unchanged values then stay put from frame to frame, and a colour bar or axis changes
+    (and is redrawn) only now and then."""
     if not (value > 0.0 and math.isfinite(value)):
         return 1.0
     power = 10.0 ** math.floor(math.log10(value))
@@ -119,19 +125,6 @@ def nice_ceiling(value: float) -> float:
         if step * power >= value * (1 - 1e-12):
             return float(f"{step * power:.3g}")
     return 10.0 * power
-
-
-def nice_scale(scale: float) -> float:
-    """`scale` rounded up to two significant digits (0.1234 -> 0.13).
-
-    Live pictures use it for their colour levels: the colours of unchanged values then stay
-    put from frame to frame, and the colour bar's numbers change (and are redrawn) rarely."""
-    scale = float(scale)
-    if not (scale > 0.0 and math.isfinite(scale)):
-        return 1.0
-    step = 10.0 ** (math.floor(math.log10(scale)) - 1)
-    rounded = math.ceil(scale / step - 1e-9) * step
-    return float(f"{rounded:.2g}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -197,7 +190,7 @@ def make_colour_bar(widget: QWidget, colormap: pg.ColorMap, image_item: pg.Image
         bar.axis.setLabel(label, color=colour.name())
         bar.axis.setWidth(62)  # the default 45 px clips tick values such as "-0.05" next to a label
     bar.axis.enableAutoSIPrefix(False)
-    bar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # see cache_axes
+    cache_axes(bar)  # the bar is a PlotItem: its value axis and the frame lines around it
     if image_item is not None:
         bar.setImageItem(image_item)
     return bar
@@ -247,10 +240,6 @@ def major_ticks(axis: pg.AxisItem, low: float, high: float) -> list[float]:
     if not levels:
         return []
     return [v for v in levels[0][1] if low <= v <= high]
-
-
-def view_rect(x_range: tuple[float, float], y_range: tuple[float, float]) -> QRectF:
-    return QRectF(x_range[0], y_range[0], x_range[1] - x_range[0], y_range[1] - y_range[0])
 
 
 def cache_item(item) -> None:

@@ -38,6 +38,7 @@ SMOOTHING_SPAN = 50
 _MIN_BLOCK_DECAY = 1e-12
 
 X_HEADROOM = 1.04
+MIN_X_END = 0.25
 """The x axis ends a little after the newest point, so the curve's tip is never on the frame."""
 LIVE_DELAY_MS = 10
 """Snapshots of a running network are drawn this much after they arrive (see show_snapshot)."""
@@ -52,11 +53,20 @@ def follow_ranges(batch_x: np.ndarray, values: list[np.ndarray], total_epochs: f
                   log_y: bool) -> tuple[tuple[float, float], tuple[float, float]]:
     """(x range, y range) in view coordinates that show all of `values` against epochs.
 
-    x runs from 0 to a round number just past the newest point (never past the run's last
-    epoch); y from 0 to a round number above the largest loss, or, on a log axis, over the
-    quarter decades holding every positive loss."""
+    x runs from 0 to just past the newest point: a quarter, half or whole epoch during the
+    first epoch, a round number of epochs after it, never past the run's last epoch. y runs
+    from 0 to a round number above the largest loss, or, on a log axis, over the quarter
+    decades holding every positive loss."""
     newest = float(batch_x[-1]) if batch_x.size else 0.0
-    x_end = nice_ceiling(max(newest * X_HEADROOM, 1e-3)) if newest > 0 else 1.0
+    reach = newest * X_HEADROOM
+    if newest <= 0.0:
+        x_end = 1.0
+    elif reach <= 1.0:
+        # Within the first epoch: a quarter, a half, then the whole epoch. Few steps, so the
+        # axes are redrawn rarely, yet the early drop of the loss is not squeezed to the left.
+        x_end = max(MIN_X_END, 2.0 ** math.ceil(math.log2(reach)))
+    else:
+        x_end = nice_ceiling(reach)
     if total_epochs is not None and total_epochs > 0 and newest <= total_epochs:
         x_end = min(x_end, float(total_epochs))
     finite = [v[np.isfinite(v)] for v in values if v.size]

@@ -230,9 +230,10 @@ def test_step_when_idle_starts_paused_and_trains_one_batch(qtbot, window):
 
 def test_learning_rate_changes_mid_run(qtbot, window):
     use_small_network(window)
+    child(window, "epochsSpin").setValue(200)  # still running when the change arrives
     window.start_training()
     qtbot.waitUntil(lambda: window.displayed_snapshot.step > 3, timeout=WAIT_MS)
-    assert window.displayed_snapshot.config.lr == pytest.approx(0.1)
+    assert window.displayed_snapshot.config.lr == pytest.approx(PRESETS["default"].lr)
     child(window, "learningRateSpin").setValue(0.01)
     assert window.session.trainer.config.lr == pytest.approx(0.01)
     qtbot.waitUntil(lambda: window.displayed_snapshot.config.lr == pytest.approx(0.01), timeout=WAIT_MS)

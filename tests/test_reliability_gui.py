@@ -293,8 +293,6 @@ def test_failed_model_loads_keep_the_model_and_the_prediction(qtbot, window, mes
 
 
 def test_a_damaged_dataset_is_reported_and_the_current_one_stays(qtbot, window, messages, tmp_path):
-    if not hasattr(window, "open_dataset"):
-        pytest.skip("this window cannot open other datasets")
     path = tmp_path / "digits.npz"
     path.write_bytes(b"PK\x03\x04" + np.random.default_rng(3).bytes(5000))
     dataset = window.dataset

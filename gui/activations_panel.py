@@ -271,6 +271,7 @@ class ActivationsPanel(QWidget):
         self.layer_views: list = []
         self._dataset = None
         self._probe_index = 0
+        self._probe_split = "test"
         self._drawing: np.ndarray | None = None
         self._snapshot = None
         self._architecture = None
@@ -363,6 +364,7 @@ class ActivationsPanel(QWidget):
         """Browse the test images of `dataset` (None: only the drawing can be probed)."""
         self._dataset = dataset
         self._probe_index = 0
+        self._probe_split = "test"
         has_images = dataset is not None and dataset.n_test > 0
         for button in (self.prev_button, self.next_button, self.random_button):
             button.setEnabled(has_images)
@@ -377,13 +379,23 @@ class ActivationsPanel(QWidget):
     def using_drawing(self) -> bool:
         return self.use_drawing_check.isChecked()
 
-    def set_probe_index(self, index: int) -> None:
-        """Probe with test image `index` (and stop probing with the drawing)."""
+    @property
+    def probe_split(self) -> str:
+        """"test" or "train": the split the probe image comes from."""
+        return self._probe_split
+
+    def set_probe_index(self, index: int, split: str = "test") -> None:
+        """Probe with image `index` of the test (or training) split, and stop probing with the drawing.
+        Previous/Next/Random always browse the test images."""
         if self._dataset is None:
-            raise RuntimeError("no dataset to take test images from")
-        if not 0 <= index < self._dataset.n_test:
-            raise ValueError(f"test image index must be between 0 and {self._dataset.n_test - 1}, got {index}")
+            raise RuntimeError("no dataset to take images from")
+        if split not in ("test", "train"):
+            raise ValueError(f"split must be 'test' or 'train', got {split!r}")
+        n = self._dataset.n_test if split == "test" else self._dataset.n_train
+        if not 0 <= index < n:
+            raise ValueError(f"{split} image index must be between 0 and {n - 1}, got {index}")
         self._probe_index = int(index)
+        self._probe_split = split
         if self.using_drawing:
             self.use_drawing_check.setChecked(False)  # re-renders through the toggled signal
         else:
@@ -432,6 +444,9 @@ class ActivationsPanel(QWidget):
         if self._dataset is None:
             return None, None, "No test images loaded."
         index = self._probe_index
+        if self._probe_split == "train":
+            label = int(self._dataset.y_train[index])
+            return self._dataset.x_train[index], label, f"Training image {index} of {self._dataset.n_train:,}"
         label = int(self._dataset.y_test[index])
         return self._dataset.x_test[index], label, f"Test image {index} of {self._dataset.n_test:,}"
 
@@ -439,7 +454,8 @@ class ActivationsPanel(QWidget):
         self._deferred.stop()
         self._last_render = time.perf_counter()
         x, true_label, description = self._probe()
-        probe_key = (description, id(self._drawing) if self.using_drawing else self._probe_index, id(self._dataset))
+        probe_key = (description, id(self._drawing) if self.using_drawing else (self._probe_split, self._probe_index),
+                     id(self._dataset))
         if probe_key != self._shown_probe:
             # A new probe: the picture and its description change only now.
             self._shown_probe = probe_key

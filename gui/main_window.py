@@ -690,20 +690,17 @@ class MainWindow(QMainWindow):
         if dataset is None or dataset is not self.dataset:
             self.statusBar().showMessage("That view still shows the previous dataset; wait for it to update.", 5000)
             return
-        if split != "test":
-            self.statusBar().showMessage("Only test images can be probed: choose \u201cTest images\u201d in the "
-                                         "dataset explorer.", 6000)
-            return
-        self.probe_test_image(index)
+        self.probe_test_image(index, split)
 
-    def probe_test_image(self, index: int) -> None:
-        """Feed test image `index` through the network in the activations view."""
-        self.activations_panel.set_probe_index(index)
+    def probe_test_image(self, index: int, split: str = "test") -> None:
+        """Feed image `index` of the test (or training) split through the network in the activations view."""
+        self.activations_panel.set_probe_index(index, split)
         dock = self.docks["activations"]
         if not on_screen(self.activations_panel):
             dock.show()
             dock.raise_()
-        self.statusBar().showMessage(f"Test image {index} is now the input of the activations view.", 5000)
+        name = "Test" if split == "test" else "Training"
+        self.statusBar().showMessage(f"{name} image {index} is now the input of the activations view.", 5000)
 
     @Slot(int)
     def _on_chunk_clicked(self, _neuron: int) -> None:

@@ -253,7 +253,7 @@ def test_an_embedding_point_clicked_becomes_the_probe(qtbot, studio, mnist):
     np.testing.assert_allclose(panel.coordinates[target], (x, y))
 
 
-def test_dataset_images_double_clicked_are_probed_for_the_test_split(qtbot, studio, mnist):
+def test_dataset_images_double_clicked_become_the_probe(qtbot, studio, mnist):
     panel = studio.analysis.dataset_panel
     show_tab(qtbot, studio, panel)
     panel.set_split("test")
@@ -263,12 +263,14 @@ def test_dataset_images_double_clicked_are_probed_for_the_test_split(qtbot, stud
     click_view(qtbot, panel.grid, panel.grid.view_box, centre.x(), centre.y(), double=True)
     assert_probe_is(studio, mnist, int(np.flatnonzero(mnist.y_test == 3)[5]))
 
-    before = studio.activations_panel.probe_index
     panel.set_split("train")
     with qtbot.waitSignal(panel.probeRequested, timeout=2000):
         panel.activate_cell(0)
-    assert studio.activations_panel.probe_index == before, "training images are not probed"
-    assert "test images" in studio.statusBar().currentMessage().lower()
+    index = int(panel.shown_indices[0])
+    probe = studio.activations_panel
+    assert probe.probe_split == "train" and probe.probe_index == index and not probe.using_drawing
+    np.testing.assert_array_equal(probe.last_activations[0], mnist.x_train[index])
+    assert "training image" in studio.statusBar().currentMessage().lower()
 
 
 def test_activation_maximisation_raises_the_chosen_neurons(qtbot, studio, model):

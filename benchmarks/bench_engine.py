@@ -1,6 +1,6 @@
 """Engine speed against PyTorch on the same workload, measured in the same run.
 
-    python benchmarks/bench_engine.py [--data DIR] [--epochs 5] [--json] [--speed-only]
+    python benchmarks/bench_engine.py [--data DIR] [--epochs 7] [--json] [--speed-only] [--settle S]
 
 Trains 784-128-64-10 (ReLU, softmax/cross-entropy, plain gradient descent lr 0.1,
 batch 128, float32) with this engine and with PyTorch on the CPU, one epoch of each in
@@ -77,12 +77,14 @@ class TorchEpochs:
             return float((self.model(self.x_test).argmax(dim=1) == self.y_test).float().mean())
 
 
-def interleaved_epochs(runners, epochs):
-    """Epoch times of each runner, taking turns (and alternating who goes first)."""
+def interleaved_epochs(runners, epochs, settle_s=0.0):
+    """Epoch times of each runner, taking turns (and alternating who goes first). `settle_s`
+    of idle time before each epoch lets the other library's worker threads stop spinning."""
     times = {name: [] for name in runners}
     names = list(runners)
     for round_ in range(epochs):
         for name in names if round_ % 2 == 0 else names[::-1]:
+            time.sleep(settle_s)
             times[name].append(runners[name].run_epoch())
     return times
 
@@ -90,9 +92,10 @@ def interleaved_epochs(runners, epochs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="dataset (default: bundled MNIST)")
-    parser.add_argument("--epochs", type=int, default=5, help="timed epochs of each implementation (>= 3)")
+    parser.add_argument("--epochs", type=int, default=7, help="timed epochs of each implementation (>= 3)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--speed-only", action="store_true", help="skip the time-to-accuracy runs")
+    parser.add_argument("--settle", type=float, default=0.0, help="idle seconds before each timed epoch")
     args = parser.parse_args()
     epochs = max(args.epochs, 3)
     data = load_dataset(args.data)
@@ -104,7 +107,7 @@ def main():
         runners["torch"] = TorchEpochs(data)
     except ImportError:
         print("torch  : not installed (pip install torch==2.13.0); skipping the reference")
-    times = interleaved_epochs(runners, epochs)
+    times = interleaved_epochs(runners, epochs, args.settle)
 
     engine_s = statistics.median(times["engine"])
     engine_acc = runners["engine"].test_accuracy()

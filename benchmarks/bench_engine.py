@@ -40,7 +40,7 @@ class TorchEpochs:
         self.torch = torch
         self.config = config
         torch.manual_seed(config.seed)
-        self.x_train = torch.from_numpy(np.array(data.x_train))  # a writable copy, as torch wants
+        self.x_train = torch.from_numpy(np.array(data.train_rows()))  # writable float32 values, as torch wants
         self.y_train = torch.from_numpy(np.array(data.y_train))
         self.x_test = torch.from_numpy(np.array(data.x_test))
         self.y_test = torch.from_numpy(np.array(data.y_test))

@@ -16,6 +16,8 @@ import numpy as np
 
 from .augment import augment_batch
 from .config import TrainConfig
+from .gradient_flow import GradientFlowRecorder
+from .data import PIXEL_CODES, pixels_to_unit
 from .losses import one_hot
 from .network import Buffers, Network
 from .optimizers import make_optimizer
@@ -84,7 +86,10 @@ def evaluate(network, x, labels, chunk=EVAL_CHUNK, buffers=None):
     `buffers`, a dict kept by the caller, lets repeated evaluations reuse their arrays."""
     total_loss, predictions = 0.0, np.empty(len(labels), dtype=np.int64)
     for start in range(0, len(labels), chunk):
-        xs = x[start:start + chunk].T
+        xs = x[start:start + chunk]
+        if xs.dtype == PIXEL_CODES:
+            xs = pixels_to_unit(xs).astype(network.dtype, copy=False)
+        xs = xs.T
         ys = labels[start:start + chunk]
         reused = None
         if buffers is not None:
@@ -96,6 +101,14 @@ def evaluate(network, x, labels, chunk=EVAL_CHUNK, buffers=None):
         predictions[start:start + chunk] = np.argmax(cache.A[-1], axis=0)
     n = max(len(labels), 1)
     return total_loss / n, float(np.mean(predictions == labels)) if len(labels) else 0.0, predictions
+
+
+def _scale_codes(codes, rows):
+    """rows[...] = codes / 255 exactly as the loaders scale pixels (float32, then rows' dtype)."""
+    if rows.dtype == np.float32:
+        pixels_to_unit(codes, out=rows)
+    else:
+        rows[...] = pixels_to_unit(codes)
 
 
 def build_network(config: TrainConfig, n_inputs=784, n_classes=10):
@@ -124,7 +137,9 @@ class Trainer:
         self.epoch_started = None
         self.last_epoch_event = None
         dtype = self.network.dtype
-        self.x_train = data.x_train if data.x_train.dtype == dtype else data.x_train.astype(dtype)
+        # Pixel codes stay codes (a quarter of the memory) and are scaled one batch at a time.
+        compact = data.x_train.dtype == PIXEL_CODES
+        self.x_train = data.x_train if compact or data.x_train.dtype == dtype else data.x_train.astype(dtype)
         self.x_test = data.x_test if data.x_test.dtype == dtype else data.x_test.astype(dtype)
         self.y_train_onehot = one_hot(data.y_train, data.n_classes, dtype)
         eval_rng = np.random.default_rng([config.seed, 2])
@@ -141,6 +156,10 @@ class Trainer:
         self._step_budget = 0
         self._recent = deque()  # (time, samples) of recent batches, for throughput
         self._recent_samples = 0  # sum of the samples in _recent
+        # Gradient-flow statistics cost a few norms per batch, so they are kept only while
+        # someone watches. A plain bool: set from any thread, read once per batch.
+        self.track_gradient_flow = False
+        self._gradient_flow = GradientFlowRecorder(self.network, self.x_train, config.seed)
 
     # -- control (thread-safe) -------------------------------------------------
     def pause(self):
@@ -247,9 +266,13 @@ class Trainer:
             self.order = self.rng.permutation(self.data.n_train)
         start = self.batch_in_epoch * c.batch_size
         idx = self.order[start:start + c.batch_size]
-        buffers, rows, Y = self._buffers_for(len(idx), c.dropout > 0)
+        buffers, rows, Y, codes = self._buffers_for(len(idx), c.dropout > 0)
         # mode="clip": with out= and the default mode NumPy copies through an extra buffer.
-        self.x_train.take(idx, axis=0, out=rows, mode="clip")
+        if codes is None:
+            self.x_train.take(idx, axis=0, out=rows, mode="clip")
+        else:
+            self.x_train.take(idx, axis=0, out=codes, mode="clip")
+            _scale_codes(codes, rows)
         if c.augment_shift or c.augment_rotate or c.augment_noise:
             rows = augment_batch(rows, self.rng, c.augment_shift, c.augment_rotate, c.augment_noise)
         X = rows.T                                   # (784, m): one example per column
@@ -261,7 +284,13 @@ class Trainer:
         if not math.isfinite(loss):
             return self._diverged(loss, lr)
         net.backward(cache, Y, l2=c.l2, buffers=buffers)
-        if not self._apply_update(buffers.flat_grad, lr):
+        flow = self._gradient_flow if self.track_gradient_flow else None
+        if flow is not None:
+            flow.record_gradients(buffers.dW[1:])  # now: the update overwrites them with the step
+        applied = self._apply_update(buffers.flat_grad, lr)
+        if flow is not None:
+            flow.record_update(buffers.dW[1:], applied, self.step + applied)
+        if not applied:
             return self._diverged(float("inf"), lr)
         self.batch_in_epoch += 1
         self.step += 1
@@ -269,12 +298,22 @@ class Trainer:
         return BatchEvent(self.epoch, self.batch_in_epoch, self.batches_per_epoch, self.step, loss, lr,
                           self._throughput(len(idx)))
 
+    def set_track_gradient_flow(self, on):
+        """Thread-safe: keep gradient-flow statistics from the next batch on (or stop)."""
+        self.track_gradient_flow = bool(on)
+
+    def gradient_flow(self):
+        """engine.gradient_flow.GradientFlow of the last batch, or None when it was not tracked.
+        Call it on the training thread, between batches."""
+        return self._gradient_flow.stats(self.step) if self.track_gradient_flow else None
+
     def _buffers_for(self, m, dropout):
         entry = self._batch_buffers.get(m)
         if entry is None or not entry[0].fits(self.network, m, dropout):
             dtype = self.network.dtype
+            codes = np.empty((m, self.data.n_inputs), PIXEL_CODES) if self.x_train.dtype == PIXEL_CODES else None
             entry = (Buffers(self.network, m, dropout), np.empty((m, self.data.n_inputs), dtype),
-                     np.empty((self.data.n_classes, m), dtype))
+                     np.empty((self.data.n_classes, m), dtype), codes)
             self._batch_buffers[m] = entry
         return entry
 

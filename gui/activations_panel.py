@@ -446,7 +446,7 @@ class ActivationsPanel(QWidget):
         index = self._probe_index
         if self._probe_split == "train":
             label = int(self._dataset.y_train[index])
-            return self._dataset.x_train[index], label, f"Training image {index} of {self._dataset.n_train:,}"
+            return self._dataset.train_rows(index), label, f"Training image {index} of {self._dataset.n_train:,}"
         label = int(self._dataset.y_test[index])
         return self._dataset.x_test[index], label, f"Test image {index} of {self._dataset.n_test:,}"
 

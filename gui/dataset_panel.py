@@ -201,10 +201,11 @@ class DatasetPanel(QWidget):
         self._update_paging()
         if self.dataset is None:
             return
-        x, _ = self._split_arrays()
         start = self.page * self.page_size
         self.shown_indices = self._matching[start:start + self.page_size]
-        self.grid.set_images(x[self.shown_indices].reshape(-1, IMAGE_SIDE, IMAGE_SIDE), levels=(0.0, 1.0))
+        rows = (self.dataset.train_rows(self.shown_indices) if self.split == "train"
+                else self.dataset.x_test[self.shown_indices])
+        self.grid.set_images(rows.reshape(-1, IMAGE_SIDE, IMAGE_SIDE), levels=(0.0, 1.0))
         self._on_hovered(-1)
 
     def _update_paging(self) -> None:

@@ -269,7 +269,7 @@ def test_dataset_images_double_clicked_become_the_probe(qtbot, studio, mnist):
     index = int(panel.shown_indices[0])
     probe = studio.activations_panel
     assert probe.probe_split == "train" and probe.probe_index == index and not probe.using_drawing
-    np.testing.assert_array_equal(probe.last_activations[0], mnist.x_train[index])
+    np.testing.assert_array_equal(probe.last_activations[0], mnist.train_rows(index))
     assert "training image" in studio.statusBar().currentMessage().lower()
 
 

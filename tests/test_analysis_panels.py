@@ -318,7 +318,7 @@ def test_dataset_panel_browses_by_split_and_digit(qtbot, mnist):
     assert panel.split == "train" and panel.grid.n_images == 100
     np.testing.assert_array_equal(panel.shown_indices, np.arange(100))
     assert panel.counts.sum() == mnist.n_train and panel.means_grid.n_images == 10
-    np.testing.assert_allclose(panel.means[3], mnist.x_train[mnist.y_train == 3].mean(axis=0, dtype=np.float64),
+    np.testing.assert_allclose(panel.means[3], mnist.train_rows(mnist.y_train == 3).mean(axis=0, dtype=np.float64),
                                rtol=1e-6)
     render(panel, "dataset")
 

@@ -28,7 +28,7 @@ def small_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mnist-small")
     data = load_mnist()
     to_pixels = lambda x: np.round(x * 255).reshape(-1, 28, 28)
-    _write_idx(folder / "train-images-idx3-ubyte.gz", to_pixels(data.x_train[:2000]))
+    _write_idx(folder / "train-images-idx3-ubyte.gz", to_pixels(data.train_rows(slice(0, 2000))))
     _write_idx(folder / "train-labels-idx1-ubyte.gz", data.y_train[:2000])
     _write_idx(folder / "t10k-images-idx3-ubyte.gz", to_pixels(data.x_test[:500]))
     _write_idx(folder / "t10k-labels-idx1-ubyte.gz", data.y_test[:500])

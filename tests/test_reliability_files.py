@@ -136,7 +136,7 @@ def assert_names_file_and_problem(error: Exception, path: Path) -> None:
 
 
 def assert_valid_dataset(dataset: Dataset) -> None:
-    for x, y in ((dataset.x_train, dataset.y_train), (dataset.x_test, dataset.y_test)):
+    for x, y in ((dataset.train_rows(), dataset.y_train), (dataset.x_test, dataset.y_test)):
         assert x.dtype == np.float32 and x.ndim == 2 and x.shape[1] == 784 and len(x) >= 1
         assert np.isfinite(x).all() and x.min() >= 0 and x.max() <= 1
         assert y.dtype == np.int64 and y.shape == (len(x),) and y.min() >= 0 and y.max() <= 9
@@ -358,7 +358,7 @@ def test_fortran_order_and_big_endian_members_load_exactly(tmp_path):
     np.savez(path, **arrays)
     dataset = load_npz(path)
     np.testing.assert_array_equal(dataset.x_test, SPLITS["x_test"].reshape(2, -1) / np.float32(255))
-    np.testing.assert_array_equal(dataset.x_train, SPLITS["x_train"].reshape(4, -1) / np.float32(255))
+    np.testing.assert_array_equal(dataset.train_rows(), SPLITS["x_train"].reshape(4, -1) / np.float32(255))
 
 
 # --------------------------------------------------------------------------- fuzzing

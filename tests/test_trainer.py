@@ -6,7 +6,7 @@ import pytest
 
 from engine.augment import affine_batch, augment_batch
 from engine.config import PRESETS, TrainConfig
-from engine.data import load_mnist
+from engine.data import Dataset, load_mnist
 from engine.optimizers import make_optimizer
 from engine.schedules import lr_factor
 from engine.trainer import BatchEvent, DivergedEvent, EpochEvent, FinishedEvent, Trainer
@@ -156,13 +156,13 @@ def test_rotation_and_shift_move_pixels_correctly():
 
 
 def test_identity_transform_changes_nothing():
-    images = load_mnist().x_train[:8]
+    images = load_mnist().train_rows(slice(0, 8))
     np.testing.assert_allclose(affine_batch(images, np.zeros(8), np.zeros((8, 2))), images, atol=1e-6)
 
 
 def test_augmentation_is_per_image_and_bounded():
     rng = np.random.default_rng(0)
-    images = load_mnist().x_train[:64]
+    images = load_mnist().train_rows(slice(0, 64))
     out = augment_batch(images, rng, shift=2, rotate=12, noise=0.1)
     assert out.shape == images.shape and out.dtype == np.float32
     assert out.min() >= 0 and out.max() <= 1
@@ -171,3 +171,22 @@ def test_augmentation_is_per_image_and_bounded():
     # Geometry alone keeps the amount of ink roughly the same (bilinear resampling).
     geometric = augment_batch(images, rng, shift=1, rotate=5)
     np.testing.assert_allclose(geometric.sum(axis=1), images.sum(axis=1), rtol=0.15)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_training_on_pixel_codes_equals_training_on_values(dtype):
+    """8-bit training images stay codes in memory and are scaled per batch; the run must be
+    bit for bit the run on the float32 values the loaders used to store."""
+    mnist = load_mnist().subset(1200, 300)
+    assert mnist.x_train.dtype == np.uint8
+    as_values = Dataset("values", np.ascontiguousarray(mnist.train_rows()), mnist.y_train,
+                        mnist.x_test, mnist.y_test)
+    config = TrainConfig(hidden=(32,), batch_size=50, epochs=1, augment_shift=1, dtype=dtype, seed=4)
+    runs = []
+    for data in (mnist, as_values):
+        trainer = Trainer(config, data)
+        events = list(trainer.run())
+        runs.append((trainer.network.flat_parameters.copy(), events[-2]))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1].test_accuracy == runs[1][1].test_accuracy
+    assert runs[0][1].train_accuracy == runs[1][1].train_accuracy

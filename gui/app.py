@@ -1,16 +1,35 @@
 """Starts the desktop app: `python main.py` (without a command) ends up in `main`."""
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from .app_settings import SETTINGS_APPLICATION, SETTINGS_ORGANISATION
 from .main_window import WINDOW_TITLE, MainWindow
 
 ICON_PATH = Path(__file__).resolve().parent.parent / "assets" / "icons" / "backprop-studio.svg"
+
+STARTUP_PROBE_ENV = "BACKPROP_STUDIO_STARTUP_PROBE"
+"""When set, the app prints "shown <unix time>" when the main window is first painted and then
+closes: benchmarks/bench_gui.py times a real `python main.py` launch this way."""
+
+
+class FirstPaintProbe(QObject):
+    """Reports the first paint of the watched window on stdout, then closes the window."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(f"shown {time.time():.6f}", flush=True)
+            if isinstance(watched, QWidget):
+                QTimer.singleShot(0, watched.close)
+        return False
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -28,6 +47,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def main(argv: list[str] | None = None) -> int:
     app = create_application(sys.argv[1:] if argv is None else argv)
     window = MainWindow()
+    if os.environ.get(STARTUP_PROBE_ENV):
+        probe = FirstPaintProbe(window)
+        window.installEventFilter(probe)
     window.show()
     status = app.exec()
     # Widgets must go before the QApplication; left to interpreter shutdown, the order is arbitrary.

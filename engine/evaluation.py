@@ -8,8 +8,9 @@ import numpy as np
 from .losses import one_hot
 from .metrics import confusion_matrix, per_class_accuracy
 from .network import Network
+from .trainer import EVAL_CHUNK
 
-PREDICT_CHUNK = 10_000
+PREDICT_CHUNK = EVAL_CHUNK
 """Examples per forward pass. Equal to the trainer's evaluation chunk, so the predictions
 come from the very same matrix products as `python main.py evaluate`."""
 

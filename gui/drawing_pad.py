@@ -2,11 +2,14 @@
 
 ``DrawingPanel`` is the widget the main window embeds. It owns no model: it emits
 ``inputChanged`` with the digitized 28x28 image and displays whatever
-probabilities it is handed through ``show_prediction``.
+probabilities it is handed through ``show_prediction``. Likewise for saliency: it says
+what it wants through ``saliency_request`` (and ``saliencyRequestChanged``) and overlays
+whatever input gradient it is handed through ``show_saliency``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -28,6 +31,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -37,9 +42,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.digitize import OUTPUT_SIZE, digitize
+from engine.digitize import DIGIT_BOX_SIZE, INK_THRESHOLD, OUTPUT_SIZE, digitize
 
-from .colormaps import cache_axes
+from .colormaps import (
+    INDEX_HALF_RANGE,
+    INDEX_SEPARATOR,
+    INDEX_TRANSPARENT,
+    INDEX_ZERO,
+    cache_axes,
+    diverging_colormap,
+    diverging_indices,
+    symmetric_scale,
+)
 
 PAD_SIZE = 280
 """Side of the square drawing pad in pixels: ten times the 28x28 network input."""
@@ -80,6 +94,22 @@ _INVISIBLE_BAR_CHANGE = 1e-3
 """Probability changes below this move a bar by well under a pixel."""
 _CONFIDENCE_WIDTH = 112
 
+SALIENCY_PREDICTED_TEXT = "predicted digit"
+"""First entry of the saliency target chooser: explain whatever digit the network predicts."""
+
+_SALIENCY_PERCENTILE = 99.0
+"""Colour levels are +/- this percentile of |gradient|: a few extreme pixels saturate
+instead of washing out everything else."""
+_SALIENCY_MAX_ALPHA = 225
+"""Opacity (of 255) of the strongest saliency colour, so strokes stay visible beneath it."""
+_SALIENCY_ALPHA_GAMMA = 1.5
+"""Opacity grows as |value| ** gamma: above 1, the faint speckle every pixel of a raw
+gradient has fades out and the pixels that matter stand out."""
+_SALIENCY_MIN_HUE = 0.55
+"""Weakest position used on each half of the diverging map: its pale middle would look
+grey, not red or blue, over the black canvas."""
+_RAISE_COLOUR_POSITION, _LOWER_COLOUR_POSITION = 0.85, -0.85
+
 # (x, y, width) of one sampled pointer position.
 _StrokePoint = tuple[float, float, float]
 
@@ -106,6 +136,8 @@ class DrawingPad(QWidget):
         self._image.fill(0)
         self._strokes: list[list[_StrokePoint]] = []
         self._stroke_active = False
+        self._overlay: QImage | None = None
+        self._overlay_frame = QRectF(self.rect())
 
     def sizeHint(self) -> QSize:
         return QSize(PAD_SIZE, PAD_SIZE)
@@ -125,6 +157,11 @@ class DrawingPad(QWidget):
     def is_stroke_active(self) -> bool:
         """True between pressing and releasing the mouse button or pen."""
         return self._stroke_active
+
+    @property
+    def overlay(self) -> QImage | None:
+        """The translucent image painted over the strokes, or None."""
+        return self._overlay
 
     def canvas_array(self) -> np.ndarray:
         """The canvas as a (280, 280) float32 array, 0 = background, 1 = full ink."""
@@ -155,11 +192,26 @@ class DrawingPad(QWidget):
         self.update()
         self.drawingChanged.emit()
 
+    def set_overlay(self, overlay: QImage | None, frame: QRectF | None = None) -> None:
+        """Paint `overlay` (premultiplied, translucent) stretched over `frame`, in pad pixels,
+        above the strokes; the whole pad when `frame` is None. None removes the overlay.
+        The canvas itself, and so the network input, is never touched."""
+        if overlay is None and self._overlay is None:
+            return
+        self._overlay = overlay
+        self._overlay_frame = QRectF(frame) if frame is not None else QRectF(self.rect())
+        self.update()
+
     # ------------------------------------------------------------------ events
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.drawImage(event.rect(), self._image, event.rect())
+        if self._overlay is not None:
+            # Bilinear magnification of the 28x28 picture: soft blobs rather than hard
+            # squares, which would hide the shape of the strokes beneath.
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(self._overlay_frame, self._overlay)
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -292,8 +344,24 @@ class DrawingPreview(pg.GraphicsLayoutWidget):
         self._image_item = pg.ImageItem(axisOrder="row-major")
         self._image_item.setImage(_blank_input(), autoLevels=False, levels=(0.0, 1.0))
         view.addItem(self._image_item)
+        self._saliency_item = pg.ImageItem(axisOrder="row-major")
+        self._saliency_item.setZValue(1)
+        self._saliency_item.setVisible(False)
+        view.addItem(self._saliency_item)
         self.image: np.ndarray | None = None
         """The last image shown (a copy), or None when the drawing is empty."""
+        self.saliency_indices: np.ndarray | None = None
+        """Colour indices of the saliency overlay shown (see saliency_lut), or None."""
+
+    def set_saliency(self, indices: np.ndarray | None) -> None:
+        """Lay (28, 28) colour indices of saliency_lut over the image; None removes them."""
+        if indices is None:
+            self.saliency_indices = None
+            self._saliency_item.setVisible(False)
+            return
+        self.saliency_indices = np.array(indices, dtype=np.uint8, copy=True)
+        self._saliency_item.setImage(self.saliency_indices, autoLevels=False, levels=(0, 255), lut=saliency_lut())
+        self._saliency_item.setVisible(True)
 
     def set_image(self, image: np.ndarray | None) -> None:
         """Show a (28, 28) array with values in [0, 1], or a black square for None."""
@@ -317,11 +385,70 @@ def _blank_input() -> np.ndarray:
     return np.zeros((OUTPUT_SIZE, OUTPUT_SIZE), dtype=np.float32)
 
 
-class DrawingPanel(QWidget):
-    """Drawing pad, network-input preview, predicted digit and class probabilities.
+@functools.lru_cache(maxsize=2)
+def saliency_lut(premultiplied: bool = False) -> np.ndarray:
+    """(256, 4) RGBA table for the colour indices of colormaps.diverging_indices.
 
-    Laid out to fit about 540 x 320 px: the fixed 280 px pad on the left, and beside it the
-    preview, the predicted digit, the probability bars and the buttons. `show_prediction` is called for every
+    Red for positive values, blue for negative, from the studio's diverging map, with an
+    opacity that grows with |value|: zero is fully transparent, so only pixels that matter
+    tint the drawing. `premultiplied` gives colours already multiplied by their opacity,
+    as QImage's premultiplied formats expect (and as smooth scaling needs, so transparent
+    pixels do not bleed white into their neighbours)."""
+    fraction = np.clip((np.arange(256) - INDEX_ZERO) / INDEX_HALF_RANGE, -1.0, 1.0)
+    magnitude = np.abs(fraction)
+    position = 0.5 + 0.5 * np.sign(fraction) * (_SALIENCY_MIN_HUE + (1 - _SALIENCY_MIN_HUE) * magnitude)
+    lut = diverging_colormap().map(position, mode="byte").astype(np.float64)
+    lut[:, 3] = np.round(_SALIENCY_MAX_ALPHA * magnitude ** _SALIENCY_ALPHA_GAMMA)
+    lut[[INDEX_TRANSPARENT, INDEX_SEPARATOR]] = 0  # unused cells and non-finite values
+    if premultiplied:
+        lut[:, :3] *= lut[:, 3:] / 255.0
+    lut = np.round(lut).astype(np.uint8)
+    lut.setflags(write=False)
+    return lut
+
+
+def saliency_colour(signed_fraction: float) -> QColor:
+    """The overlay's colour (with its opacity) for a value of `signed_fraction` x the colour scale."""
+    index = int(round(INDEX_ZERO + INDEX_HALF_RANGE * float(np.clip(signed_fraction, -1.0, 1.0))))
+    return QColor(*(int(channel) for channel in saliency_lut()[index]))
+
+
+def _overlay_image(indices: np.ndarray) -> QImage:
+    rgba = np.ascontiguousarray(saliency_lut(premultiplied=True)[indices])
+    height, width = indices.shape
+    # copy(): the QImage must own its pixels, not borrow the temporary array's.
+    return QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888_Premultiplied).copy()
+
+
+def input_frame_on_canvas(canvas: np.ndarray, network_input: np.ndarray | None) -> QRectF | None:
+    """Where the 28x28 network input lies on the pad, as a rectangle in canvas pixels.
+
+    `digitize` crops the ink's bounding box, scales it by DIGIT_BOX_SIZE over its larger
+    side and shifts it by whole input pixels; undoing that maps each input pixel back onto
+    the canvas, so a picture of the input (its saliency) can be laid over the drawing. The
+    shift is read off `network_input`, whose first inked row and column are where the
+    crop's first row and column went. None for an empty drawing."""
+    if network_input is None:
+        return None
+    ink = np.asarray(canvas) >= INK_THRESHOLD
+    ink_rows, ink_cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    input_rows = np.flatnonzero(np.any(network_input > 0, axis=1))
+    input_cols = np.flatnonzero(np.any(network_input > 0, axis=0))
+    if min(ink_rows.size, input_rows.size) == 0:
+        return None
+    scale = DIGIT_BOX_SIZE / max(ink_rows[-1] - ink_rows[0] + 1, ink_cols[-1] - ink_cols[0] + 1)
+    top = ink_rows[0] - input_rows[0] / scale
+    left = ink_cols[0] - input_cols[0] / scale
+    side = OUTPUT_SIZE / scale
+    return QRectF(float(left), float(top), side, side)
+
+
+class DrawingPanel(QWidget):
+    """Drawing pad, network-input preview, predicted digit, class probabilities and saliency.
+
+    Laid out to fit about 540 x 370 px: the fixed 280 px pad on the left with the saliency
+    controls and their colour key under it, and beside it the preview, the predicted digit,
+    the probability bars and the buttons. `show_prediction` is called for every
     training snapshot, so its labels have fixed sizes (a label that may change size makes
     the window lay itself out again) and bars that would not visibly move are left alone."""
 
@@ -331,9 +458,16 @@ class DrawingPanel(QWidget):
     predictionShown = Signal()
     """Emitted when `show_prediction` has updated the display (or cleared it)."""
 
+    saliencyRequestChanged = Signal()
+    """Emitted when saliency is switched on or off or its target digit changes: whoever
+    holds the model should answer `saliency_request` through `show_saliency`."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.current_probabilities: np.ndarray | None = None
+        self.saliency: np.ndarray | None = None
+        """The (28, 28) gradient on display, or None when no saliency is shown."""
+        self._input_frame: QRectF | None = None  # where the network input lies on the pad
 
         self.pad = DrawingPad()
         self.preview = DrawingPreview()
@@ -366,6 +500,34 @@ class DrawingPanel(QWidget):
             "Low values mean it is unsure."
         )
 
+        # A check box rather than a checkable button: its state is plain in every style.
+        self.saliency_toggle = QCheckBox("Saliency")
+        self.saliency_toggle.setObjectName("saliencyToggle")
+        self.saliency_toggle.setToolTip(
+            "Colour each pixel by how more ink there would change the answer: red raises the "
+            "chosen digit, blue lowers it, clear means no effect. The colours are the gradient "
+            "of the network's output with respect to its input, found by backpropagation."
+        )
+        self.saliency_target_combo = QComboBox()
+        self.saliency_target_combo.setObjectName("saliencyTargetCombo")
+        self.saliency_target_combo.addItem(SALIENCY_PREDICTED_TEXT, None)
+        for digit in range(NUMBER_OF_CLASSES):
+            self.saliency_target_combo.addItem(str(digit), digit)
+        self.saliency_target_combo.setToolTip(
+            "The digit the saliency is about. \u201cpredicted digit\u201d shows which strokes drove "
+            "the network's answer (gradient \u00d7 input of its score); a chosen digit shows where "
+            "ink would make the drawing more likely to be that digit (the gradient of its "
+            "log-probability). Choosing one switches saliency on."
+        )
+        self._saliency_target_label = QLabel("Make it a")
+        self._saliency_target_label.setBuddy(self.saliency_target_combo)
+        self.saliency_legend = _SaliencyLegend()
+        self.saliency_legend.setObjectName("saliencyLegend")
+        self.saliency_legend.setToolTip(
+            "How to read the saliency colours. Their strength is relative: the strongest "
+            "pixels of each picture get the full colour."
+        )
+
         self._bar_brush, self._highlight_brush = pg.mkBrush(_BAR_COLOUR), pg.mkBrush(_HIGHLIGHT_BAR_COLOUR)
         self.probability_plot = self._create_probability_plot()
         self.probability_bars = pg.BarGraphItem(
@@ -392,10 +554,13 @@ class DrawingPanel(QWidget):
         undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
         undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         undo_shortcut.activated.connect(self.undo_last_stroke)
+        self.saliency_toggle.toggled.connect(self._on_saliency_toggled)
+        self.saliency_target_combo.currentIndexChanged.connect(self._on_saliency_target_chosen)
 
         self._shown_bars: tuple[np.ndarray, int] | None = None  # (heights, highlighted digit) on screen
         self.show_prediction(None)
         self._update_button_states()
+        self._update_saliency_legend()
 
     # ------------------------------------------------------------------ API
 
@@ -406,12 +571,54 @@ class DrawingPanel(QWidget):
     def update_input_now(self) -> np.ndarray | None:
         """Process any pending drawing change immediately: refresh the preview and emit ``inputChanged``."""
         self._input_update_timer.stop()
-        network_input = self.current_input()
+        canvas = self.pad.canvas_array()
+        network_input = digitize(canvas)
+        self._input_frame = input_frame_on_canvas(canvas, network_input)
         self.preview.set_image(network_input)
+        # The old saliency belongs to the old drawing; the answer to inputChanged brings the new one.
+        self._clear_saliency()
         if network_input is None:
             self.show_prediction(None)
         self.inputChanged.emit(network_input)
         return network_input
+
+    @property
+    def saliency_target(self) -> int | None:
+        """The digit chosen for saliency, or None for the predicted digit."""
+        return self.saliency_target_combo.currentData()
+
+    @property
+    def saliency_request(self) -> dict | None:
+        """What `show_saliency` wants, as keyword arguments (target, objective) of
+        engine.inspect.input_saliency; None while saliency is off.
+
+        The predicted digit is explained by gradient x input of its score Z[L]: what each
+        drawn pixel contributed to the decision, so the strokes that drove it light up. A
+        chosen digit gets the raw gradient of its log-probability, blank pixels included:
+        where ink would make it that digit, and away from the others (a 3 rather than a 7)."""
+        if not self.saliency_toggle.isChecked():
+            return None
+        target = self.saliency_target
+        if target is None:
+            return {"target": None, "objective": "score", "times_input": True}
+        return {"target": target, "objective": "log_probability"}
+
+    def show_saliency(self, gradient: np.ndarray | None) -> None:
+        """Overlay an input gradient (784 values, as `saliency_request` asks for) on the
+        preview and, stretched to the digit's place, on the pad: red where more ink raises
+        the objective, blue where it lowers it, on levels symmetric about zero. None, or
+        saliency switched off, or an empty pad removes the overlay."""
+        if gradient is None or not self.saliency_toggle.isChecked() or self._input_frame is None:
+            self._clear_saliency()
+            return
+        values = np.asarray(gradient, dtype=np.float32)
+        if values.size != OUTPUT_SIZE * OUTPUT_SIZE:
+            raise ValueError(f"expected {OUTPUT_SIZE * OUTPUT_SIZE} gradient values, got shape {values.shape}")
+        self.saliency = values.reshape(OUTPUT_SIZE, OUTPUT_SIZE).copy()
+        indices = diverging_indices(self.saliency, symmetric_scale(self.saliency, _SALIENCY_PERCENTILE))
+        self.preview.set_saliency(indices)
+        self.pad.set_overlay(_overlay_image(indices), self._input_frame)
+        self._update_saliency_legend()
 
     def clear(self) -> None:
         """Erase the drawing and the prediction."""
@@ -427,6 +634,7 @@ class DrawingPanel(QWidget):
         """Display class probabilities (10 values); None clears the prediction."""
         if probabilities is None:
             self.current_probabilities = None
+            self._clear_saliency()
             self._set_text(self.prediction_label, NO_PREDICTION_TEXT)
             # None also arrives when a drawing exists but no model can answer yet.
             self._set_text(self.confidence_label,
@@ -459,6 +667,39 @@ class DrawingPanel(QWidget):
         return None
 
     # ------------------------------------------------------------- internals
+
+    def _clear_saliency(self) -> None:
+        if self.saliency is None and self.pad.overlay is None and self.preview.saliency_indices is None:
+            return
+        self.saliency = None
+        self.preview.set_saliency(None)
+        self.pad.set_overlay(None)
+        self._update_saliency_legend()
+
+    def _on_saliency_toggled(self, checked: bool) -> None:
+        if not checked:
+            self._clear_saliency()
+        self._update_saliency_legend()
+        self.saliencyRequestChanged.emit()
+
+    def _on_saliency_target_chosen(self) -> None:
+        if self.saliency_target is not None and not self.saliency_toggle.isChecked():
+            self.saliency_toggle.setChecked(True)  # announces the request through toggled
+            return
+        self._update_saliency_legend()
+        self.saliencyRequestChanged.emit()
+
+    def _update_saliency_legend(self) -> None:
+        if not self.saliency_toggle.isChecked():
+            self.saliency_legend.set_message("Saliency shows which pixels sway the answer.")
+        elif self.saliency is None:
+            self.saliency_legend.set_message("Draw a digit to see which pixels sway the answer.")
+        elif self.saliency_target is None:
+            predicted = self.current_probabilities
+            digit = "the answer" if predicted is None else f"{int(np.argmax(predicted))}"
+            self.saliency_legend.set_key(f"the score of {digit}", drawn_ink=True)
+        else:
+            self.saliency_legend.set_key(f"the chance of a {self.saliency_target}")
 
     def _show_bars(self, heights: np.ndarray, highlighted: int | None) -> None:
         shown = self._shown_bars
@@ -529,10 +770,20 @@ class DrawingPanel(QWidget):
         button_row.addWidget(self.clear_button)
         button_row.addStretch(1)
 
+        saliency_row = QHBoxLayout()
+        saliency_row.setSpacing(6)
+        saliency_row.addWidget(self.saliency_toggle)
+        saliency_row.addStretch(1)
+        saliency_row.addWidget(self._saliency_target_label)
+        saliency_row.addWidget(self.saliency_target_combo)
+
         pad_column = QVBoxLayout()
         pad_column.setSpacing(2)
         pad_column.addWidget(pad_caption)
         pad_column.addWidget(self.pad)
+        pad_column.addSpacing(2)
+        pad_column.addLayout(saliency_row)
+        pad_column.addWidget(self.saliency_legend)
         pad_column.addStretch(1)
 
         prediction_box = QVBoxLayout()
@@ -563,6 +814,73 @@ class DrawingPanel(QWidget):
         main_layout.setSpacing(10)
         main_layout.addLayout(pad_column)
         main_layout.addLayout(result_column, 1)
+
+
+class _SaliencyLegend(QWidget):
+    """Two lines under the pad, a swatch of each overlay colour with what it means
+    ("more ink here raises the score of 7" / "... lowers it"), or a hint while there is
+    nothing to explain. Fixed height, so changing its text never re-lays out the window."""
+
+    _SWATCH = 11
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._objective, self._message, self._drawn_ink = "", "", False
+        self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    @property
+    def text(self) -> str:
+        """What the legend says, as plain text."""
+        if self._message:
+            return self._message
+        raises, lowers = self._lines()
+        return f"red: {raises}; blue: {lowers}"
+
+    def set_key(self, objective: str, drawn_ink: bool = False) -> None:
+        """Explain the colours: red raises `objective` (e.g. "the score of 7"), blue lowers it.
+        `drawn_ink`: the overlay is what the ink already drawn contributed (gradient x input),
+        not where more ink would help."""
+        self._set(objective, "", drawn_ink)
+
+    def set_message(self, message: str) -> None:
+        """Show a plain hint instead of the colour key."""
+        self._set("", message, False)
+
+    def _lines(self) -> tuple[str, str]:
+        if self._drawn_ink:
+            return f"this ink raised {self._objective}", "this ink lowered it"
+        return f"more ink here raises {self._objective}", "more ink here lowers it"
+
+    def _set(self, objective: str, message: str, drawn_ink: bool) -> None:
+        if (objective, message, drawn_ink) != (self._objective, self._message, self._drawn_ink):
+            self._objective, self._message, self._drawn_ink = objective, message, drawn_ink
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
+        left_top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        if self._message:
+            muted = QColor(text_colour)
+            muted.setAlphaF(0.65)
+            painter.setPen(muted)
+            painter.drawText(QRectF(self.rect()), left_top | Qt.TextFlag.TextWordWrap, self._message)
+            painter.end()
+            return
+        line_height = self.fontMetrics().lineSpacing()
+        raises, lowers = self._lines()
+        lines = ((_RAISE_COLOUR_POSITION, raises), (_LOWER_COLOUR_POSITION, lowers))
+        for row, (position, text) in enumerate(lines):
+            top = row * (line_height + 2)
+            # Shown over black, the way the colour looks on the canvas.
+            square = QRectF(1, top + (line_height - self._SWATCH) / 2, self._SWATCH, self._SWATCH)
+            painter.fillRect(square, Qt.GlobalColor.black)
+            painter.fillRect(square, saliency_colour(position))
+            painter.setPen(text_colour)
+            text_left = self._SWATCH + 6
+            painter.drawText(QRectF(text_left, top, max(self.width() - text_left, 0), line_height), left_top, text)
+        painter.end()
 
 
 class _ProbabilityPlot(pg.PlotWidget):

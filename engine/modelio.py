@@ -4,6 +4,11 @@ The header names the format and version, the layer sizes, activations, loss and 
 and free-form training metadata (settings, epochs, test accuracy). Everything is read
 without pickle (engine.data.read_npz_arrays), and every field is checked before a Network
 is built, so a truncated, foreign or inconsistent file fails with a message and changes nothing.
+
+A file may also hold a training timeline (engine.timeline), saved on request: the stops' float16
+weights stacked as "timeline/W1".."timeline/WL" (n_stops, n_l, n_{l-1}) and "timeline/b1".. (n_stops,
+n_l), and one array per stop field ("timeline/step", "timeline/test_accuracy", ...). Files without
+one are exactly as before; a damaged timeline makes the whole file fail to load.
 """
 from __future__ import annotations
 
@@ -17,18 +22,26 @@ from .atomic import atomic_write
 from .data import read_npz_arrays
 from .losses import LOSSES
 from .network import Network
+from .timeline import NetworkShape, TimelineStop, stops_fit
 
 FORMAT = "backprop-studio-model"
 VERSION = 1
 MAX_LAYER_SIZE = 100_000
+TIMELINE_PREFIX = "timeline/"
+TIMELINE_INT_FIELDS = ("step", "epoch", "batch", "batches_per_epoch", "grid_index")
+TIMELINE_FLOAT_FIELDS = ("loss", "train_accuracy", "test_accuracy")
+TIMELINE_BOOL_FIELDS = ("evaluated",)
 
 
 class ModelFileError(ValueError):
     """A model file that cannot be loaded; the message names the file and the problem."""
 
 
-def save_model(path, network: Network, metadata=None):
-    """Write `network` (and JSON-serialisable `metadata`) to `path` atomically."""
+def save_model(path, network: Network, metadata=None, timeline=None):
+    """Write `network` (and JSON-serialisable `metadata`) to `path` atomically; `timeline`, a
+    sequence of engine.timeline.TimelineStop of the same architecture, is saved with it."""
+    if timeline and not stops_fit(timeline, network):
+        raise ValueError("the timeline's stops do not have the network's layer sizes")
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -43,7 +56,23 @@ def save_model(path, network: Network, metadata=None):
     for l, (w, b) in enumerate(zip(network.weights, network.biases), start=1):
         arrays[f"W{l}"] = w
         arrays[f"b{l}"] = b
+    if timeline:
+        arrays.update(_timeline_arrays(timeline, network.n_layers))
     atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def _timeline_arrays(stops, n_layers):
+    arrays = {}
+    for l in range(n_layers):
+        arrays[f"{TIMELINE_PREFIX}W{l + 1}"] = np.stack([stop.weights[l] for stop in stops])
+        arrays[f"{TIMELINE_PREFIX}b{l + 1}"] = np.stack([stop.biases[l][:, 0] for stop in stops])
+    for name in TIMELINE_INT_FIELDS:
+        arrays[TIMELINE_PREFIX + name] = np.array([getattr(stop, name) for stop in stops], dtype=np.int64)
+    for name in TIMELINE_FLOAT_FIELDS:
+        arrays[TIMELINE_PREFIX + name] = np.array([getattr(stop, name) for stop in stops], dtype=np.float64)
+    for name in TIMELINE_BOOL_FIELDS:
+        arrays[TIMELINE_PREFIX + name] = np.array([getattr(stop, name) for stop in stops], dtype=bool)
+    return arrays
 
 
 def _is_int(value):
@@ -55,6 +84,13 @@ def load_model(path):
 
     Loading is all-or-nothing: the file is read and checked completely before the Network is
     built, so a failure leaves whatever the caller had loaded before untouched."""
+    network, metadata, _ = load_model_with_timeline(path)
+    return network, metadata
+
+
+def load_model_with_timeline(path):
+    """Return (network, metadata, timeline stops) or raise ModelFileError; the stops are a tuple of
+    engine.timeline.TimelineStop, empty for a file saved without a timeline. All-or-nothing too."""
     path = Path(path)
 
     def fail(problem):
@@ -95,6 +131,7 @@ def load_model(path):
     if not isinstance(metadata, dict):
         raise fail("metadata is not a JSON object")
     n_layers = len(sizes) - 1
+    timeline_contents = {key: contents.pop(key) for key in list(contents) if key.startswith(TIMELINE_PREFIX)}
     expected_keys = {f"{p}{l}" for l in range(1, n_layers + 1) for p in "Wb"}
     if set(contents) != expected_keys:
         missing, extra = expected_keys - set(contents), set(contents) - expected_keys
@@ -126,4 +163,51 @@ def load_model(path):
         network = Network(sizes, hidden, output, loss, dtype=dtype, weights=weights, biases=biases)
     except ValueError as e:
         raise fail(str(e)) from None
-    return network, metadata
+    shape = NetworkShape(tuple(sizes), hidden, output, loss, dtype.name)
+    timeline = _timeline_stops(timeline_contents, shape, fail) if timeline_contents else ()
+    return network, metadata, timeline
+
+
+def _timeline_stops(contents, shape, fail):
+    """The stops stored in `contents` ("timeline/..." arrays), every array checked first."""
+    sizes, n_layers = shape.layer_sizes, len(shape.layer_sizes) - 1
+    fields = TIMELINE_INT_FIELDS + TIMELINE_FLOAT_FIELDS + TIMELINE_BOOL_FIELDS
+    expected = ({f"{TIMELINE_PREFIX}{p}{l}" for l in range(1, n_layers + 1) for p in "Wb"}
+                | {TIMELINE_PREFIX + name for name in fields})
+    if set(contents) != expected:
+        missing, extra = expected - set(contents), set(contents) - expected
+        raise fail("timeline arrays are incomplete"
+                   + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+                   + (f"; unexpected {', '.join(sorted(extra))}" if extra else ""))
+    n = len(contents[TIMELINE_PREFIX + "step"]) if contents[TIMELINE_PREFIX + "step"].ndim == 1 else -1
+    if n < 1:
+        raise fail("timeline/step is not a list of steps")
+    columns = {}
+    for name in fields:
+        a = contents[TIMELINE_PREFIX + name]
+        kind = "iu" if name in TIMELINE_INT_FIELDS else ("f" if name in TIMELINE_FLOAT_FIELDS else "b")
+        if a.shape != (n,) or a.dtype.kind not in kind:
+            raise fail(f"timeline/{name} has shape {a.shape} and dtype {a.dtype}, expected ({n},) "
+                       f"of {'integers' if kind == 'iu' else 'floats' if kind == 'f' else 'booleans'}")
+        columns[name] = a.tolist()
+    if any(v < 0 for name in TIMELINE_INT_FIELDS for v in columns[name]):
+        raise fail("timeline holds negative steps or epochs")
+    if any(v < 1 for v in columns["batches_per_epoch"]):
+        raise fail("timeline holds an epoch of no batches")
+    if any(b2 < b1 for b1, b2 in zip(columns["step"], columns["step"][1:])):
+        raise fail("timeline steps are not in order")
+    layers = []
+    for l in range(1, n_layers + 1):
+        w, b = contents[f"{TIMELINE_PREFIX}W{l}"], contents[f"{TIMELINE_PREFIX}b{l}"]
+        for name, a, shape_expected in ((f"W{l}", w, (n, sizes[l], sizes[l - 1])), (f"b{l}", b, (n, sizes[l]))):
+            if a.shape != shape_expected or a.dtype != np.float16:
+                raise fail(f"timeline/{name} has shape {a.shape} and dtype {a.dtype}, "
+                           f"expected {shape_expected} of float16")
+            if not np.all(np.isfinite(a)):
+                raise fail(f"timeline/{name} contains NaN or infinite values")
+            a.setflags(write=False)  # the stops share these arrays: nobody may change them
+        layers.append((w, b.reshape(n, sizes[l], 1)))
+    return tuple(
+        TimelineStop(shape, tuple(w[i] for w, _ in layers), tuple(b[i] for _, b in layers),
+                     **{name: columns[name][i] for name in fields})
+        for i in range(n))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import TrainConfig
+from .gradient_flow import GradientFlow
 from .network import Network
 
 STATES = ("idle", "running", "paused", "finished", "stopped", "diverged")
@@ -33,6 +34,8 @@ class Snapshot:
     epochs: dict = field(default_factory=dict)   # TrainingHistory.epoch_arrays()
     message: str = ""           # e.g. the divergence explanation
     dataset_name: str = ""
+    gradient_flow: GradientFlow | None = None  # the last batch's, while the trainer tracks it
+    timeline: tuple = ()        # the run's engine.timeline.TimelineStop so far, oldest first (shared, immutable)
 
     @property
     def latest_test_accuracy(self):
@@ -40,7 +43,7 @@ class Snapshot:
         return float(acc[-1]) if acc is not None and len(acc) else None
 
 
-def take_snapshot(trainer, history, state, elapsed_s=0.0, samples_per_s=0.0, lr=None, message=""):
+def take_snapshot(trainer, history, state, elapsed_s=0.0, samples_per_s=0.0, lr=None, message="", timeline=()):
     """Copy what the panels need out of a live trainer (call it on the training thread)."""
     batch_x, batch_loss = history.batch_arrays()
     return Snapshot(
@@ -50,7 +53,13 @@ def take_snapshot(trainer, history, state, elapsed_s=0.0, samples_per_s=0.0, lr=
         samples_per_s=samples_per_s, elapsed_s=elapsed_s,
         lr=trainer.current_lr() if lr is None else lr,
         batch_x=batch_x, batch_loss=batch_loss, epochs=history.epoch_arrays(), message=message,
-        dataset_name=trainer.data.name)
+        dataset_name=trainer.data.name, gradient_flow=_gradient_flow(trainer), timeline=timeline)
+
+
+def _gradient_flow(trainer):
+    # getattr: a stand-in for a trainer need not track gradient flow.
+    stats = getattr(trainer, "gradient_flow", None)
+    return stats() if stats is not None else None
 
 
 def model_snapshot(network, config=None, dataset_name="", message=""):

@@ -24,7 +24,10 @@ from .optimizers import make_optimizer
 from .schedules import lr_factor
 
 TRAIN_EVAL_SIZE = 10_000  # training examples scored at each evaluation (a fixed subset: cheap, unbiased)
-EVAL_CHUNK = 10_000        # examples per forward pass during evaluation, to bound memory
+EVAL_CHUNK = 5_000
+"""Examples per forward pass during evaluation: large enough for full-speed matrix products,
+small enough that the activations of a chunk (24 MB for 784-400-200-10) stay a small part
+of the app's memory."""
 # Weights that stay below this in size cannot overflow float32 (max 3.4e38) in one more step.
 _SAFE_BOUND = 1e38
 
@@ -289,7 +292,7 @@ class Trainer:
             flow.record_gradients(buffers.dW[1:])  # now: the update overwrites them with the step
         applied = self._apply_update(buffers.flat_grad, lr)
         if flow is not None:
-            flow.record_update(buffers.dW[1:], applied, self.step + applied)
+            flow.record_update(buffers.dW[1:], applied, self.step + applied, lr / self.base_lr)
         if not applied:
             return self._diverged(float("inf"), lr)
         self.batch_in_epoch += 1

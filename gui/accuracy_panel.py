@@ -20,6 +20,7 @@ from .colormaps import (
     text_colour,
     translucent,
 )
+from .timeline_bar import timeline_cursor
 
 NO_VALUE_TEXT = "\u2013"
 AXIS_WIDTH = 44
@@ -96,6 +97,8 @@ class AccuracyPanel(QWidget):
         self.test_curve = plot_item.plot(
             pen=pg.mkPen(TEST_COLOUR, width=2), symbol="s", symbolSize=7,
             symbolPen=pg.mkPen(TEST_COLOUR), symbolBrush=pg.mkBrush(TEST_COLOUR), name="test")
+        self.cursor = timeline_cursor()
+        plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
 
         labels = QHBoxLayout()
         labels.setContentsMargins(6, 2, 6, 0)
@@ -122,6 +125,18 @@ class AccuracyPanel(QWidget):
         self.plot.getPlotItem().vb.setRange(xRange=x_range, yRange=y_range, padding=0.0)
         self.train_label.setText(accuracy_text("Train", train[-1] if train.size else None))
         self.test_label.setText(accuracy_text("Test", test[-1] if test.size else None))
+
+    def set_cursor(self, epoch: float | None) -> None:
+        """Mark the moment the timeline shows (fractional epochs), or hide the mark (None)."""
+        if epoch is None:
+            self.cursor.setVisible(False)
+        else:
+            self.cursor.setVisible(True)  # first: the line's label ignores moves while hidden
+            self.cursor.setPos(float(epoch))
+
+    @property
+    def cursor_epoch(self) -> float | None:
+        return float(self.cursor.value()) if self.cursor.isVisible() else None
 
     def _update_grid(self, *_args) -> None:
         plot_item = self.plot.getPlotItem()

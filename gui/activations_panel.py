@@ -404,8 +404,15 @@ class ActivationsPanel(QWidget):
     def set_drawing_input(self, image: np.ndarray | None) -> None:
         """The current drawing as a (28, 28) array in [0, 1], or None when the pad is empty."""
         self._drawing = None if image is None else np.asarray(image, dtype=np.float32).reshape(IMAGE_SIDE, IMAGE_SIDE)
-        if self.using_drawing:
-            self._render()
+        if not self.using_drawing:
+            return
+        if self._snapshot is not None and self._snapshot.state == "running":
+            # While training shares the CPU, a stroke's prediction comes first: this view
+            # follows on a later pass of the event loop, once for a burst of stroke segments.
+            if not self._deferred.isActive():
+                self._deferred.start(int(LIVE_DELAY_S * 1000))
+            return
+        self._render()
 
     def show_snapshot(self, snapshot) -> None:
         self._snapshot = snapshot

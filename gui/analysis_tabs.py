@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QTabWidg
 from .dataset_panel import DatasetPanel
 from .embedding_panel import EmbeddingPanel
 from .evaluation_panel import EvaluationPanel
+from .gradient_flow_panel import GradientFlowPanel
 from .histograms_panel import HistogramsPanel
 from .large_chunks_panel import LargeChunksPanel
+from .math_panel import MathPanel
 from .mistakes_panel import MistakesPanel
 from .robustness_panel import RobustnessPanel
 from .visibility import on_screen
@@ -37,10 +39,17 @@ TABS = (
     (DatasetPanel, "Dataset", "Browse the training and test images by digit, with each digit's mean."),
     (HistogramsPanel, "Histograms",
      "How the weights and biases of every layer are distributed, now and at the start of the run."),
+    (GradientFlowPanel, "Gradient flow",
+     "Whether every layer still learns: gradient sizes, update sizes against the weights, and dead ReLU units, "
+     "live while training (vanishing and exploding gradients are flagged)."),
+    (MathPanel, "Math",
+     "Backpropagation step by step: every equation of one training step with its numbers, on seed 001's "
+     "example or on one test image through the network on screen."),
 )
-SNAPSHOT_PANELS = (LargeChunksPanel, EmbeddingPanel, RobustnessPanel, HistogramsPanel)
+SNAPSHOT_PANELS = (LargeChunksPanel, EmbeddingPanel, RobustnessPanel, HistogramsPanel, GradientFlowPanel,
+                   MathPanel)
 """Drawn from a snapshot (show_snapshot), while on screen."""
-DATASET_PANELS = (EmbeddingPanel, RobustnessPanel, DatasetPanel)
+DATASET_PANELS = (EmbeddingPanel, RobustnessPanel, DatasetPanel, MathPanel)
 """Given the dataset (set_dataset) once on screen."""
 REPORT_PANELS = (EvaluationPanel, MistakesPanel)
 """Showing the evaluation report (show_report)."""
@@ -64,6 +73,8 @@ class AnalysisTabs(QTabWidget):
     robustness_panel = _tab_panel(4)
     dataset_panel = _tab_panel(5)
     histograms_panel = _tab_panel(6)
+    gradient_flow_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is GradientFlowPanel))
+    math_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is MathPanel))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

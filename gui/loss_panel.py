@@ -30,6 +30,7 @@ from .colormaps import (
     text_colour,
     translucent,
 )
+from .timeline_bar import timeline_cursor
 
 SMOOTHING_SPAN = 50
 """Points averaged (roughly) by the smoothed line: alpha = 2 / (span + 1), as for pandas' ewm(span)."""
@@ -199,6 +200,8 @@ class LossPanel(QWidget):
         for curve in (self.raw_curve, self.smooth_curve):
             curve.setClipToView(True)
         self._build_hover(plot_item)
+        self.cursor = timeline_cursor()
+        plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
 
         # The legend sits under the plot, where it can never hide a curve.
         window = self.palette().window().color()
@@ -297,6 +300,18 @@ class LossPanel(QWidget):
         if self._hover_epoch is not None:
             # The pointer has not moved but the points under it have: relabel in place.
             self.hover_epoch(self._hover_epoch)
+
+    def set_cursor(self, epoch: float | None) -> None:
+        """Mark the moment the timeline shows (fractional epochs), or hide the mark (None)."""
+        if epoch is None:
+            self.cursor.setVisible(False)
+        else:
+            self.cursor.setVisible(True)  # first: the line's label ignores moves while hidden
+            self.cursor.setPos(float(epoch))
+
+    @property
+    def cursor_epoch(self) -> float | None:
+        return float(self.cursor.value()) if self.cursor.isVisible() else None
 
     @property
     def log_scale(self) -> bool:

@@ -5,10 +5,13 @@ runs the engine on its own thread, the panels draw snapshots, and the drawing pa
 answered with the network of the snapshot on screen (the loaded model when no run
 exists), never with the network being trained. The analysis tabs look at that same
 network; their slow computations run on worker threads, and only for tabs on screen.
+The timeline bar can put an earlier moment of the run on screen instead of the latest
+snapshot: it then becomes the snapshot on screen, for every panel and the drawing pad alike.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QScrollArea,
     QTabWidget,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,7 +38,8 @@ from PySide6.QtWidgets import (
 from engine.analysis import evaluation_report, history_to_csv, html_report
 from engine.config import TrainConfig
 from engine.data import Dataset
-from engine.modelio import ModelFileError, load_model, save_model
+from engine.inspect import input_saliency
+from engine.modelio import ModelFileError, load_model, load_model_with_timeline, save_model
 from engine.network import Network
 from engine.snapshot import Snapshot, model_snapshot
 
@@ -54,16 +59,19 @@ from .dataset_loader import DatasetLoader, dataset_source
 from .dock_layouts import DockLayouts
 from .drawing_pad import DrawingPanel
 from .exports import chunk_grid_image, png_bytes, report_figures, write_file
+from .gradient_flow_panel import GradientFlowPanel
 from .histograms_panel import HistogramsPanel
+from .lab_panel import LabPanel
 from .live_evaluation import LiveEvaluation
 from .loss_panel import LossPanel
 from .message_banner import MessageBanner
 from .plot_export import close_export_dialogs, install_export_menus
+from .timeline_bar import TimelineBar
 from .training_controller import IDLE, TrainingSession
 from .visibility import on_screen
 
 WINDOW_TITLE = "Backprop Studio"
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 """Bump when the set of docks changes, so an old saved layout is ignored rather than misapplied."""
 
 TRAINING_LAYOUT, ANALYSIS_LAYOUT = "training", "analysis"
@@ -99,6 +107,7 @@ class MainWindow(QMainWindow):
         self.model_network: Network | None = None
         self.model_metadata: dict = {}
         self.model_path: Path | None = None
+        self.model_timeline: tuple = ()  # the loaded model's timeline stops, if saved with one
         self.message_box: QMessageBox | None = None
         self._displayed: Snapshot | None = None
         self._idle_snapshot: Snapshot | None = None  # the loaded model's, reused while it stays loaded
@@ -109,6 +118,9 @@ class MainWindow(QMainWindow):
         self._awaiting_run_start = False              # the next run snapshot is the run's initial network
         self._run_start_network: Network | None = None  # the histograms' reference during a run
         self._histograms_reference: Network | None = None  # the reference the histograms were given
+        # The start of the run for the chunks' change view, given again after a timeline move:
+        # a snapshot of an earlier step makes the panel forget it (it looks like a new run).
+        self._chunks_reference_due: Network | None = None
         self._panel_content: dict = {}  # panel -> what it currently shows (see _render_panel)
         self._stale_panels: list = []   # panels still to be given the displayed snapshot
         self._render_timer = QTimer(self)
@@ -121,6 +133,7 @@ class MainWindow(QMainWindow):
         self._build_menus_and_banner()
         self._build_status_bar()
         self._build_docks()
+        self._build_timeline()
         self._connect()
         self._restore_layout()
         self._restore_training_settings()
@@ -142,6 +155,8 @@ class MainWindow(QMainWindow):
         self.chunks_panel = ChunksPanel()
         self.activations_panel = ActivationsPanel()
         self.drawing_panel = DrawingPanel()
+        self.lab_panel = LabPanel()
+        self.timeline_bar = TimelineBar()
         self.analysis = AnalysisTabs()
         self.live_evaluation = LiveEvaluation(self.analysis.report_watched, self)
         self.live_panels = (self.loss_panel, self.accuracy_panel, self.chunks_panel, self.activations_panel)
@@ -157,6 +172,10 @@ class MainWindow(QMainWindow):
         self.open_dataset_action = _action(self, "Open &dataset\u2026", "Ctrl+Shift+O", OPEN_DATASET_TIP)
         self.save_action = _action(self, "&Save model\u2026", "Ctrl+S",
                                    "Save the network on screen (W[l] and b[l] of every layer) to an .npz file.")
+        self.save_timeline_action = _action(
+            self, "Save model with &timeline\u2026", "Ctrl+Shift+S",
+            "Save the network on screen together with the run's timeline (float16 weights of every "
+            "recorded moment), so that loading it lets you scrub through the training again.")
         self.load_action = _action(self, "&Load model\u2026", "Ctrl+O",
                                    "Load a saved network to try on the drawing pad (Reset a run first).")
         self.export_chunks_action = _action(
@@ -173,6 +192,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_dataset_action)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_timeline_action)
         file_menu.addAction(self.load_action)
         file_menu.addSeparator()
         for action in (self.export_chunks_action, self.export_history_action, self.export_report_action):
@@ -281,6 +301,7 @@ class MainWindow(QMainWindow):
             # Scrollable: the pad has a fixed size, and on a small screen scrolling it beats
             # forcing the whole window wider than the screen.
             "drawing": _dock("Drawing pad", "drawingDock", _scrollable(self.drawing_panel, "drawingScroll")),
+            "lab": _dock("Lab", "labDock", _scrollable(self.lab_panel, "labScroll")),
             "analysis": _dock("Analysis", "analysisDock", self.analysis),
         }
         for dock in self.docks.values():
@@ -288,8 +309,20 @@ class MainWindow(QMainWindow):
             if dock.widget() in self.live_panels:
                 dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         self.docks["analysis"].visibilityChanged.connect(self._on_analysis_visibility_changed)
+        self.docks["lab"].visibilityChanged.connect(lambda visible: self.lab_panel.refresh() if visible else None)
         self.layouts = DockLayouts(self, {TRAINING_LAYOUT: self._arrange_training,
                                           ANALYSIS_LAYOUT: self._arrange_analysis}, LAYOUT_VERSION, self)
+
+    def _build_timeline(self) -> None:
+        """The timeline runs along the bottom of the window, under every dock, like a video's scrubber."""
+        toolbar = QToolBar("Timeline")
+        toolbar.setObjectName("timelineToolBar")
+        toolbar.setMovable(False)
+        toolbar.setFloatable(False)
+        toolbar.addWidget(self.timeline_bar)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, toolbar)
+        self.timeline_toolbar = toolbar
+        self.view_menu.addAction(toolbar.toggleViewAction())
 
     def _place_all_docks(self) -> None:
         for dock in self.docks.values():
@@ -309,9 +342,11 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["accuracy"], d["activations"], Qt.Orientation.Vertical)
         self.splitDockWidget(d["loss"], d["drawing"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(d["loss"], d["analysis"])
+        self.tabifyDockWidget(d["drawing"], d["lab"])
         for dock in d.values():
             dock.show()
         d["loss"].raise_()
+        d["drawing"].raise_()
         # The pad needs a little more than its empty minimum once a prediction is shown;
         # the middle column gets the rest, which at 1400 px fits the chunk panel's captions.
         pad = self.drawing_panel.minimumSizeHint()
@@ -330,7 +365,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["analysis"])
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["activations"])
         self.splitDockWidget(d["activations"], d["chunks"], Qt.Orientation.Vertical)
-        for name in ("accuracy", "loss", "drawing", "controls"):
+        for name in ("accuracy", "loss", "drawing", "lab", "controls"):
             self.tabifyDockWidget(d["chunks"], d[name])
         for dock in d.values():
             dock.show()
@@ -359,10 +394,15 @@ class MainWindow(QMainWindow):
         c.stopRequested.connect(self.session.stop)
         c.resetRequested.connect(self.reset_training)
         c.liveSettingsChanged.connect(self._apply_live_settings)
-        self.session.snapshotReady.connect(self.show_snapshot)
+        self.session.snapshotReady.connect(self._on_run_snapshot)
+        self.timeline_bar.stopSelected.connect(self.show_timeline_stop)
+        self.timeline_bar.liveSelected.connect(self.show_live)
+        self.timeline_bar.resumeRequested.connect(self.resume_from_timeline_stop)
+        self.save_timeline_action.triggered.connect(self._save_model_with_timeline_dialog)
         self.session.stateChanged.connect(self._on_state_changed)
         self.session.diverged.connect(self._on_diverged)
         self.drawing_panel.inputChanged.connect(self._on_drawing_input)
+        self.drawing_panel.saliencyRequestChanged.connect(self._predict_drawing)
         self.open_dataset_action.triggered.connect(self._open_dataset_dialog)
         self.save_action.triggered.connect(self._save_model_dialog)
         self.load_action.triggered.connect(self._load_model_dialog)
@@ -390,6 +430,9 @@ class MainWindow(QMainWindow):
         self.live_evaluation.failed.connect(
             lambda message: self.statusBar().showMessage(f"Evaluation failed: {message}", 8000))
         self.chunks_panel.chunkClicked.connect(self._on_chunk_clicked)
+        self.chunks_panel.chunkClicked.connect(self.lab_panel.select_first_layer_neuron)
+        self.lab_panel.editsChanged.connect(lambda _: self._predict_drawing())
+        self.drawing_panel.inputChanged.connect(self.lab_panel.set_drawing_input)
         # Window-wide; text fields take Space for themselves (ShortcutOverride), so typing
         # "256, 128" never starts training.
         self.space_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
@@ -419,6 +462,7 @@ class MainWindow(QMainWindow):
         self.controls.set_data_ready(True)
         self.activations_panel.set_dataset(dataset)
         self.live_evaluation.set_dataset(dataset)
+        self.lab_panel.set_dataset(dataset)
         self._refresh_analysis_view()
         self._update_dataset_label()
         self._update_actions()
@@ -480,7 +524,7 @@ class MainWindow(QMainWindow):
         current model. `quiet` reports in the banner instead of a dialog (used at start-up)."""
         path = Path(path)
         try:
-            network, metadata = load_model(path)
+            network, metadata, timeline = load_model_with_timeline(path)
             if network.layer_sizes[0] != 784 or network.layer_sizes[-1] != 10:
                 raise ModelFileError(f"{path}: the network has {network.layer_sizes[0]} inputs and "
                                      f"{network.layer_sizes[-1]} outputs; Backprop Studio needs 784 and 10")
@@ -492,13 +536,15 @@ class MainWindow(QMainWindow):
                 self.show_message("Could not load model", text, QMessageBox.Icon.Warning)
             return False
         self.model_network, self.model_metadata, self.model_path = network, metadata, path
+        self.model_timeline = timeline
         if self.session.state == IDLE:
             self._show_idle()
         self.statusBar().showMessage(f"Loaded {path.name}: {network.describe()}", 5000)
         return True
 
-    def save_model_file(self, path) -> bool:
-        """Save the network on screen; reports problems in a message box."""
+    def save_model_file(self, path, with_timeline: bool = False) -> bool:
+        """Save the network on screen (`with_timeline`: and the timeline of its run); reports
+        problems in a message box."""
         snapshot = self._displayed
         if snapshot is None:
             self._report_no_network()
@@ -507,9 +553,10 @@ class MainWindow(QMainWindow):
             "config": snapshot.config.to_dict(), "epochs": snapshot.epoch, "steps": snapshot.step,
             "dataset": snapshot.dataset_name, "test_accuracy": snapshot.latest_test_accuracy,
             "training_seconds": snapshot.elapsed_s}
+        timeline = snapshot.timeline if with_timeline else None
         try:
-            save_model(path, snapshot.network, metadata)
-        except OSError as e:
+            save_model(path, snapshot.network, metadata, timeline=timeline)
+        except (OSError, ValueError) as e:
             self.show_message("Could not save model", f"{path}: {e}", QMessageBox.Icon.Warning)
             return False
         self.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
@@ -653,8 +700,10 @@ class MainWindow(QMainWindow):
     def _refresh_analysis_view(self) -> None:
         """Bring the analysis tab on screen up to date (hidden tabs wait until they are shown)."""
         if not on_screen(self.analysis):
+            self._track_gradient_flow_while_shown()
             return
         panel = self.analysis.current_panel()  # built now if this is its first appearance
+        self._track_gradient_flow_while_shown()
         if self.analysis.takes_dataset(panel) and self.dataset is not None and panel.dataset is not self.dataset:
             panel.set_dataset(self.dataset)
         if panel in self.analysis.snapshot_panels:
@@ -662,6 +711,12 @@ class MainWindow(QMainWindow):
         if self.analysis.shows_report(panel):
             self._render_report(panel)
             self.live_evaluation.refresh()
+
+    def _track_gradient_flow_while_shown(self) -> None:
+        """The trainer keeps gradient-flow statistics (a small cost per batch) only while their
+        panel is on screen."""
+        panel = next((p for p in self.analysis.snapshot_panels if isinstance(p, GradientFlowPanel)), None)
+        self.session.set_gradient_flow_tracking(panel is not None and on_screen(panel))
 
     @Slot(QWidget)
     def _on_analysis_panel_created(self, panel: QWidget) -> None:
@@ -725,6 +780,7 @@ class MainWindow(QMainWindow):
             return False
         self.controls.mark_started(config)
         self._awaiting_run_start = True
+        self._leave_timeline()  # the new run's snapshots show as they come
         self._save_training_settings()
         self.banner.hide()
         return True
@@ -777,17 +833,129 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         self.load_action.setEnabled(self.session.state == IDLE)
 
+    # -- timeline ------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_run_snapshot(self, snapshot: Snapshot) -> None:
+        """A new snapshot of the run: shown at Live; while an earlier moment is on screen it only
+        extends the timeline (and the status bar), so the view is never pulled away from it."""
+        self.timeline_bar.set_stops(snapshot.timeline)
+        if self.timeline_bar.is_live:
+            self.show_snapshot(snapshot)
+        else:
+            self._update_status()
+
+    def _live_snapshot(self) -> Snapshot | None:
+        """What Live shows: the run's latest snapshot, or the loaded model when there is no run."""
+        latest = self.session.latest_snapshot
+        if self.session.state != IDLE and latest is not None:
+            return latest
+        return self._model_snapshot() if self.model_network is not None else None
+
+    @Slot(object)
+    def show_timeline_stop(self, stop) -> None:
+        """Show the network of a timeline stop everywhere (the drawing pad answers with it) and
+        mark its moment on the loss and accuracy plots."""
+        live = self._live_snapshot()
+        if live is None:
+            return
+        # The curves stay those of the whole run; the network and position are the stop's.
+        snapshot = replace(live, network=stop.network(), state="paused" if live.state != "idle" else "stopped",
+                           step=stop.step, epoch=stop.epoch, epoch_progress=stop.epoch_progress, batch=stop.batch,
+                           batches_per_epoch=stop.batches_per_epoch, message="", gradient_flow=None)
+        self.loss_panel.set_cursor(stop.epoch_progress)
+        self.accuracy_panel.set_cursor(stop.epoch_progress)
+        self._chunks_reference_due = self._timeline_start_network()
+        self.show_snapshot(snapshot)
+
+    @Slot()
+    def show_live(self) -> None:
+        """Back to the network as it is now."""
+        self._leave_timeline()
+        live = self._live_snapshot()
+        if live is not None:
+            if live.state != IDLE:
+                self._chunks_reference_due = self._timeline_start_network()
+            self.show_snapshot(live)
+
+    def _timeline_start_network(self) -> Network | None:
+        """The weights the timeline's run started from: the run's own, or a loaded timeline's first stop."""
+        if self.session.state != IDLE:
+            return self._run_start_network
+        stops = self.timeline_bar.stops
+        return stops[0].network() if stops else None
+
+    def _leave_timeline(self) -> None:
+        self.timeline_bar.go_live(notify=False)
+        self.loss_panel.set_cursor(None)
+        self.accuracy_panel.set_cursor(None)
+
+    @Slot(object)
+    def resume_from_timeline_stop(self, stop=None) -> bool:
+        """Stop the current run, if any, and start a new one from the weights of `stop` (the
+        stop on screen by default) with the settings of its run. The new run counts epochs and
+        its learning-rate schedule from zero; momentum and Adam start from zero as well."""
+        stop = stop if stop is not None else self.timeline_bar.selected_stop
+        if stop is None:
+            return False
+        if self.dataset is None:
+            self.statusBar().showMessage("The training images are not loaded yet.", 5000)
+            return False
+        config = self._timeline_config(stop)
+        if config is None:
+            return False
+        if self.session.is_active:
+            self.session.shutdown(CLOSE_TIMEOUT_S)
+        try:
+            self.session.start(config, self.dataset, network=stop.network())
+        except ValueError as e:
+            self.show_message("Could not resume", f"The run could not start from this moment: {e}",
+                              QMessageBox.Icon.Warning)
+            return False
+        self.controls.mark_started(config)
+        self._awaiting_run_start = True
+        self._leave_timeline()
+        self.banner.hide()
+        self.statusBar().showMessage(f"A new run started from step {stop.step:,} (epoch {stop.epoch_progress:.2f}) "
+                                     "of the timeline.", 8000)
+        return True
+
+    def _timeline_config(self, stop) -> TrainConfig | None:
+        """The settings of the run `stop` belongs to (the form's when they are unknown), made to
+        describe the stop's network."""
+        live = self._live_snapshot()
+        known = live is not None and (live.state != IDLE or isinstance(self.model_metadata.get("config"), dict))
+        config = live.config if known else self.controls.config()
+        if config is None:
+            return None
+        shape = stop.shape
+        return config.with_changes(hidden=tuple(shape.layer_sizes[1:-1]), activation=shape.hidden_activation,
+                                   output_activation=shape.output_activation, loss=shape.loss, dtype=shape.dtype)
+
+    def _save_model_with_timeline_dialog(self) -> None:
+        snapshot = self._displayed
+        if snapshot is not None and not snapshot.timeline:
+            self.show_message("No timeline", "There is no timeline to save yet: moments are recorded while a "
+                              "network trains. Save model\u2026 saves the network alone.",
+                              QMessageBox.Icon.Information)
+            return
+        path = self.ask_save_path()
+        if path:
+            self.save_model_file(path, with_timeline=True)
+
     # -- display ---------------------------------------------------------------------------------
     @Slot(object)
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Draw a snapshot in every panel and answer the drawing pad with its network."""
         self._displayed = snapshot
+        self.timeline_bar.set_stops(snapshot.timeline)
         if self._awaiting_run_start and snapshot.state != IDLE:
             self._awaiting_run_start = False
             self._run_start_network = snapshot.network
+        self.lab_panel.show_snapshot(snapshot)
         self._predict_drawing()
         self._update_status()
         self.live_evaluation.show_snapshot(snapshot)
+        self._track_gradient_flow_while_shown()  # the tab may have been hidden or shown meanwhile
         # Panels the previous snapshot had not reached yet go first: when snapshots come
         # faster than panels are drawn, every panel still gets its turn.
         waiting = self._stale_panels
@@ -827,6 +995,9 @@ class MainWindow(QMainWindow):
         panel.show_snapshot(snapshot)
         if isinstance(panel, HistogramsPanel):
             self._compare_histograms_with_run_start(panel, snapshot)
+        if panel is self.chunks_panel and self._chunks_reference_due is not None:
+            panel.set_reference(self._chunks_reference_due)
+            self._chunks_reference_due = None
         return True
 
     def _compare_histograms_with_run_start(self, panel: HistogramsPanel, snapshot: Snapshot) -> None:
@@ -844,10 +1015,13 @@ class MainWindow(QMainWindow):
         return self._displayed
 
     def _show_idle(self) -> None:
+        self._leave_timeline()
         if self.model_network is not None:
             self.show_snapshot(self._model_snapshot())
         else:
             self._displayed = None
+            self.timeline_bar.set_stops(())
+            self.lab_panel.show_snapshot(None)
             self._predict_drawing()
             self._update_status()
 
@@ -861,7 +1035,8 @@ class MainWindow(QMainWindow):
             except (TypeError, ValueError):
                 config = None
             name = self.model_metadata.get("dataset", "") if isinstance(self.model_metadata, dict) else ""
-            self._idle_snapshot = model_snapshot(self.model_network, config, dataset_name=str(name))
+            self._idle_snapshot = replace(model_snapshot(self.model_network, config, dataset_name=str(name)),
+                                          timeline=self.model_timeline)
             self._idle_snapshot_of = self.model_network
         return self._idle_snapshot
 
@@ -876,9 +1051,13 @@ class MainWindow(QMainWindow):
         if image is None or self._displayed is None:
             self.drawing_panel.show_prediction(None)
             return
-        network = self._displayed.network
+        # With lab edits active, the edited copy of the displayed network answers.
+        network = self.lab_panel.network_for(self._displayed.network)
         probabilities = network.predict_proba(np.asarray(image, dtype=network.dtype).reshape(-1, 1))
         self.drawing_panel.show_prediction(probabilities[:, 0])
+        saliency_request = self.drawing_panel.saliency_request
+        if saliency_request is not None:  # one more forward and backward pass of one image: about 2 ms
+            self.drawing_panel.show_saliency(input_saliency(network, image, **saliency_request))
 
     def _update_dataset_label(self) -> None:
         dataset = self.dataset
@@ -897,7 +1076,8 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         state = self.session.state
-        snapshot = self._displayed if state != IDLE else None
+        # The run's progress, also while the timeline shows an earlier moment.
+        snapshot = (self.session.latest_snapshot or self._displayed) if state != IDLE else None
         if self.dataset is None and self._loader is not None and self._loader.isRunning():
             self.state_label.setText("Loading MNIST\u2026")
         else:

@@ -77,6 +77,7 @@ class TrainingSession(QObject):
         self._worker: TrainingWorker | None = None
         self._thread: QThread | None = None
         self._latest: Snapshot | None = None
+        self._track_gradient_flow = False  # passed on to every run's trainer
 
     # -- queries ---------------------------------------------------------------------
     @property
@@ -109,6 +110,7 @@ class TrainingSession(QObject):
         if self.is_active:
             raise RuntimeError("a run is in progress; stop or reset it first")
         trainer = Trainer(config, dataset, network)
+        trainer.set_track_gradient_flow(self._track_gradient_flow)
         reserve_core_for_gui()  # process-wide BLAS limit, see gui.cpu_share
         share_gil_finely()
         self._discard_run()
@@ -151,6 +153,13 @@ class TrainingSession(QObject):
         """Ask the run to end after the current batch; `finished` follows."""
         if self.is_active:
             self._trainer.stop()
+
+    def set_gradient_flow_tracking(self, on: bool) -> None:
+        """Have this and later runs keep gradient-flow statistics in their snapshots (they cost
+        the trainer a little per batch, so only while something shows them)."""
+        self._track_gradient_flow = bool(on)
+        if self._trainer is not None:
+            self._trainer.set_track_gradient_flow(on)
 
     def update_settings(self, **changes) -> None:
         """Apply settings that may change mid-run (see Trainer.update_settings).

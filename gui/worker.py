@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.history import TrainingHistory
 from engine.snapshot import take_snapshot
+from engine.timeline import Timeline
 from engine.trainer import BatchEvent, DivergedEvent, EpochEvent, FinishedEvent, Trainer
 
 DEFAULT_MAX_SNAPSHOTS_PER_S = 20.0
@@ -34,10 +35,15 @@ class TrainingWorker(QObject):
     """`run` has returned: the run completed or was stopped. Emitted from the worker thread."""
 
     def __init__(self, trainer: Trainer, history: TrainingHistory | None = None,
-                 max_snapshots_per_s: float = DEFAULT_MAX_SNAPSHOTS_PER_S) -> None:
+                 max_snapshots_per_s: float = DEFAULT_MAX_SNAPSHOTS_PER_S,
+                 timeline: Timeline | None = None) -> None:
         super().__init__()
         self.trainer = trainer
         self.history = history if history is not None else TrainingHistory()
+        # Float16 copies of the weights a few times per epoch (well under 1 ms each for the
+        # default network), handed to the GUI in every snapshot for scrubbing back in time.
+        self.timeline = timeline if timeline is not None else Timeline()
+        self._last_loss = float("nan")
         self.min_snapshot_interval_s = 1.0 / max_snapshots_per_s
         # Set while the GUI has no unshown snapshot: routine snapshots wait for it, so a
         # busy GUI thread makes the worker send fewer, never queues a backlog.
@@ -66,6 +72,7 @@ class TrainingWorker(QObject):
 
     def _drive(self, events) -> None:
         trainer = self.trainer
+        self.timeline.observe(trainer, self._last_loss)  # the weights the run starts from
         self._send("paused" if trainer.paused else "running")
         while True:
             if trainer.paused and self._last_snapshot_step != trainer.step:
@@ -84,12 +91,15 @@ class TrainingWorker(QObject):
             if isinstance(event, BatchEvent):
                 self.history.add_batch(event.epoch_progress, event.loss)
                 self._samples_per_s = event.samples_per_s
+                self._last_loss = event.loss
+                self.timeline.observe(trainer, event.loss)
                 if trainer.paused:
                     self._send("paused")  # a single step, or the last batch before a pause
                 else:
                     self._send_if_due("running")
             elif isinstance(event, EpochEvent):
                 self.history.add_epoch(event)
+                self.timeline.observe(trainer, self._last_loss)
                 if trainer.paused:
                     self._send("paused")
                 else:
@@ -101,6 +111,7 @@ class TrainingWorker(QObject):
                 self._send("diverged", message=message)
                 self.diverged.emit(message)
             elif isinstance(event, FinishedEvent):
+                self.timeline.record_latest(trainer, self._last_loss)
                 self._send("stopped" if event.stopped else "finished")
                 return
 
@@ -110,7 +121,8 @@ class TrainingWorker(QObject):
 
     def _send(self, state: str, message: str = "") -> None:
         snapshot = take_snapshot(self.trainer, self.history, state, elapsed_s=self._elapsed_s,
-                                 samples_per_s=self._samples_per_s, message=message)
+                                 samples_per_s=self._samples_per_s, message=message,
+                                 timeline=self.timeline.stops)
         self._last_snapshot_time = time.perf_counter()
         self._last_snapshot_step = self.trainer.step
         self._gui_ready.clear()

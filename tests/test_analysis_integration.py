@@ -27,7 +27,8 @@ from gui.plot_export import EXPORT_TEXT, export_menu  # noqa: E402
 from gui.visibility import on_screen  # noqa: E402
 
 WAIT_MS = 60_000
-ANALYSIS_TABS = ("Evaluation", "Mistakes", "Large chunks", "Embedding", "Robustness", "Dataset", "Histograms")
+ANALYSIS_TABS = ("Evaluation", "Mistakes", "Large chunks", "Embedding", "Robustness", "Dataset", "Histograms",
+                 "Gradient flow", "Math")
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -49,8 +49,9 @@ MAX_BAR_UNITS = 64
 HEATMAP_ASPECT = 8.0
 """Target columns-to-rows ratio of a heatmap, so wide layers form a strip, not a block."""
 
-LIVE_INTERVAL_S = 0.2
-"""Shortest time between redraws for snapshots of a running network."""
+LIVE_INTERVAL_S = 1.0
+"""Shortest time between redraws for snapshots of a running network: a probe's activations
+change slowly while training, and this view costs a quarter of a frame."""
 LIVE_DELAY_S = 0.05
 """A running snapshot is drawn this much later than it arrives, after the other panels have
 been painted, so that the window never stops for all of them in one turn of its event loop."""

@@ -71,6 +71,7 @@ class LabPanel(QWidget):
         self.message_box: QMessageBox | None = None
         self._snapshot: Snapshot | None = None
         self._base: Network | None = None
+        self._hidden_snapshot: Snapshot | None = None  # shown while the panel was hidden
         self._dataset = None
         self._edited_cache: tuple[Network, LabEdits, Network] | None = None
         self._original_accuracy: tuple[Network, object, float] | None = None
@@ -263,6 +264,13 @@ class LabPanel(QWidget):
     # -- what the window tells the panel ----------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
         """The window shows `snapshot` (None: no network); edits apply to its network from now on."""
+        if (snapshot is not None and not self.isVisible() and self._base is not None
+                and snapshot.network.layer_sizes == self._base.layer_sizes):
+            # Behind another tab during training: catch up when shown instead of refreshing
+            # labels nobody sees at every frame (network_for needs none of this).
+            self._hidden_snapshot = snapshot
+            return
+        self._hidden_snapshot = None
         self._snapshot = snapshot
         network = snapshot.network if snapshot is not None else None
         if network is self._base:
@@ -286,6 +294,11 @@ class LabPanel(QWidget):
             self._accuracy_due = True
             self.refresh()
         self._update_accuracy_note()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._hidden_snapshot is not None:
+            self.show_snapshot(self._hidden_snapshot)
 
     def set_dataset(self, dataset) -> None:
         """The test images the accuracy is measured on."""

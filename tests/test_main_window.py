@@ -189,6 +189,7 @@ def test_prediction_follows_the_snapshot_not_the_live_network(qtbot, window):
 
 def test_pause_resume_step_and_stop(qtbot, window):
     use_small_network(window)
+    child(window, "epochsSpin").setValue(200)  # a run that is still going when Stop is clicked
     pause = child(window, "pauseButton", QPushButton)
     step = child(window, "stepButton", QPushButton)
     qtbot.mouseClick(child(window, "startButton"), Qt.MouseButton.LeftButton)

@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
                          [self.controls.minimumSizeHint().width(), 445, pad.width() + 14],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([d["chunks"], d["accuracy"], d["activations"]], [420, 190, 250], Qt.Orientation.Vertical)
-        self.resizeDocks([d["loss"], d["drawing"]], [390, pad.height() + 30], Qt.Orientation.Vertical)
+        self.resizeDocks([d["loss"], d["drawing"]], [340, pad.height() + 60], Qt.Orientation.Vertical)
 
     def _arrange_analysis(self) -> None:
         """The analysis tabs large on the left; on the right the activations view, where probed

@@ -5,6 +5,10 @@ studio-drawing.png   the shipped model classifying a scripted hand-drawn 7
 studio-analysis.png  the analysis layout: the shipped model's confusion matrix, its most common
                      confusion selected and one of its images probed in the activations view
 studio-mistakes.png  the shipped model's most confident mistakes, the first one probed
+studio-math.png      the Math tab on seed 001's network, a cell of dW[4] hovered
+studio-lab.png       the Lab with first-layer neurons switched off and the weights pruned
+studio-gradient-flow.png  the Gradient flow tab while the default preset trains
+studio-timeline.png  the timeline dragged back into the first epoch of a run
 
 The window uses a throw-away settings file, so a saved layout never changes the pictures.
 """
@@ -25,7 +29,7 @@ from .app import create_application  # noqa: E402
 from .drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
 from .exports import most_common_confusion  # noqa: E402
 from .app_settings import SETTINGS_PATH_ENV  # noqa: E402
-from .main_window import ANALYSIS_LAYOUT, MainWindow  # noqa: E402
+from .main_window import ANALYSIS_LAYOUT, TRAINING_LAYOUT, MainWindow  # noqa: E402
 
 SIZE = (1400, 900)
 ZOOMED_CHUNK_COLUMNS = 8
@@ -54,6 +58,7 @@ def new_window() -> MainWindow:
     window = MainWindow()
     window.resize(*SIZE)
     window.show()
+    window.layouts.switch(TRAINING_LAYOUT)  # whatever the previous picture left in the settings
     wait_for(lambda: window.dataset is not None, "MNIST to load")
     return window
 
@@ -91,6 +96,7 @@ def render_drawing(path: Path) -> None:
         zoom_chunks(window)
         draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)
         window.drawing_panel.update_input_now()
+        window.drawing_panel.saliency_toggle.setChecked(True)
         window.activations_panel.use_drawing_check.setChecked(True)
         wait(0.3)
         window.grab().save(str(path))
@@ -131,11 +137,81 @@ def render_mistakes(path: Path) -> None:
         window.close()
 
 
+def render_math(path: Path) -> None:
+    window = new_window()
+    try:
+        panel = window.analysis.math_panel
+        window.layouts.switch(ANALYSIS_LAYOUT)
+        window.show_analysis(panel)
+        wait(0.3)
+        equations = [step.equation for step in panel.step_through.steps]
+        panel.go_to(next(i for i, equation in enumerate(equations) if equation.startswith("dW[4] =")))
+        wait(0.1)
+        panel.hover(0, 0, 1)  # a cell of the result: its row of dZ and column of A[3]^T light up
+        wait(0.3)
+        window.grab().save(str(path))
+    finally:
+        window.close()
+
+
+def render_lab(path: Path) -> None:
+    window = new_window()
+    try:
+        draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)
+        window.drawing_panel.update_input_now()
+        window.docks["lab"].raise_()
+        lab = window.lab_panel
+        for neuron in (3, 17, 42):
+            lab.set_neuron_off(1, neuron)
+        lab.set_prune_percent(60)
+        wait_for(lambda: not lab.busy, "the edited network's accuracy")
+        wait(0.3)
+        window.grab().save(str(path))
+    finally:
+        window.close()
+
+
+def render_gradient_flow(path: Path) -> None:
+    window = new_window()
+    try:
+        window.layouts.switch(ANALYSIS_LAYOUT)
+        window.show_analysis(window.analysis.gradient_flow_panel)
+        if not window.start_training():
+            raise RuntimeError(f"training did not start: {window.controls.error_text}")
+        wait_for(lambda: window.displayed_snapshot is not None and window.displayed_snapshot.epoch >= 1,
+                 "the first epoch")
+        wait(TRAINING_SECONDS_AFTER_FIRST_EPOCH)
+        window.grab().save(str(path))
+    finally:
+        window.close()
+
+
+def render_timeline(path: Path) -> None:
+    window = new_window()
+    try:
+        zoom_chunks(window)
+        draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)
+        if not window.start_training():
+            raise RuntimeError(f"training did not start: {window.controls.error_text}")
+        wait_for(lambda: window.displayed_snapshot is not None and window.displayed_snapshot.epoch >= 2,
+                 "the second epoch")
+        stops = window.timeline_bar.stops
+        window.timeline_bar.select_index(next(i for i, stop in enumerate(stops) if stop.epoch_progress >= 0.5))
+        wait(0.5)
+        window.grab().save(str(path))
+    finally:
+        window.close()
+
+
 RENDERERS = {
     "studio-training.png": render_training,
     "studio-drawing.png": render_drawing,
     "studio-analysis.png": render_analysis,
     "studio-mistakes.png": render_mistakes,
+    "studio-math.png": render_math,
+    "studio-lab.png": render_lab,
+    "studio-gradient-flow.png": render_gradient_flow,
+    "studio-timeline.png": render_timeline,
 }
 
 

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import Network
+from .trainer import EVAL_CHUNK
 
 PRUNE_SCOPE = "per layer"
-EVALUATION_CHUNK = 10_000
+EVALUATION_CHUNK = EVAL_CHUNK  # the trainer's: bounded activations, full-speed products
 """Test images per forward pass in `network_accuracy`: bounded memory for any test set size."""
 
 

@@ -553,6 +553,10 @@ class MainWindow(QMainWindow):
             "config": snapshot.config.to_dict(), "epochs": snapshot.epoch, "steps": snapshot.step,
             "dataset": snapshot.dataset_name, "test_accuracy": snapshot.latest_test_accuracy,
             "training_seconds": snapshot.elapsed_s}
+        stop = self.timeline_bar.selected_stop if not self.timeline_bar.is_live else None
+        if stop is not None and snapshot.state != IDLE:
+            # The network of an earlier moment: its accuracy is known only if it was evaluated then.
+            metadata["test_accuracy"] = stop.test_accuracy if stop.evaluated else None
         timeline = snapshot.timeline if with_timeline else None
         try:
             save_model(path, snapshot.network, metadata, timeline=timeline)

@@ -431,3 +431,18 @@ def test_the_chunks_change_view_keeps_the_start_of_the_run_while_scrubbing(qtbot
     expected = latest.network.weights[0] - start
     qtbot.waitUntil(lambda: window.chunks_panel.showing_change
                     and np.array_equal(window.chunks_panel.values, expected), timeout=WAIT_MS)
+
+
+def test_saving_while_scrubbed_back_saves_that_moment_with_its_own_accuracy(qtbot, window, tmp_path):
+    stops = finished_run(qtbot, window)
+    _, slider, _, _ = bar_parts(window)
+    evaluated = next(i for i, stop in enumerate(stops) if stop.evaluated)
+    between = next(i for i, stop in enumerate(stops) if not stop.evaluated and stop.step > 0)
+    for index, expected in ((evaluated, stops[evaluated].test_accuracy), (between, None)):
+        slider.setValue(index)
+        path = tmp_path / f"stop-{index}.npz"
+        assert window.save_model_file(path)
+        network, metadata = load_model(path)
+        assert np.array_equal(network.weights[0], stops[index].weights[0].astype(np.float32))
+        assert metadata["steps"] == stops[index].step
+        assert metadata["test_accuracy"] == expected

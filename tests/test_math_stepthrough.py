@@ -129,13 +129,30 @@ def doc_matrices():
 
 # --------------------------------------------------------------------------- engine
 
+# Seed 001's "Initial Setup", transcribed (the document itself is read too when it is beside
+# this checkout, as in CI; a fresh clone on its own has only this copy).
+SEED_001_SETUP = {
+    "W[1]": [[0.2, -0.1, 0.4], [0.5, 0.3, -0.6], [-0.2, 0.1, 0.3]],
+    "W[2]": [[0.1, -0.2, 0.5], [0.4, 0.1, -0.3], [-0.1, 0.3, 0.2]],
+    "W[3]": [[0.3, 0.1, -0.4], [0.2, -0.5, 0.6], [-0.3, 0.2, 0.4]],
+    "W[4]": [[0.2, -0.1, 0.5], [0.4, 0.1, -0.3], [-0.2, 0.3, 0.2]],
+    "b[1]": [[0.0]] * 3, "b[2]": [[0.0]] * 3, "b[3]": [[0.0]] * 3, "b[4]": [[0.0]] * 3,
+    "X": [[1.0], [4.0], [7.0]], "Y": [[1.0], [0.0], [0.0]],
+}
+
+
 def test_default_example_is_seed_001_as_printed():
     example = seed_001_example()
     assert example.layer_sizes == (3, 3, 3, 3, 3)
     assert example.alpha == 0.1  # the document leaves alpha open
-    if not SEED_001.exists():
-        pytest.skip("the seed documents are not beside this checkout")
-    printed = doc_matrices()
+    sources = [{name: np.array(values) for name, values in SEED_001_SETUP.items()}]
+    if SEED_001.exists():
+        sources.append(doc_matrices())
+    for printed in sources:
+        check_example_matches(example, printed)
+
+
+def check_example_matches(example, printed):
     for l in range(1, 5):
         np.testing.assert_array_equal(example.weights[l - 1], printed[f"W[{l}]"])
         np.testing.assert_array_equal(example.biases[l - 1], printed[f"b[{l}]"])

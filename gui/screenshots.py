@@ -74,16 +74,21 @@ def zoom_chunks(window: MainWindow, columns: int = ZOOMED_CHUNK_COLUMNS) -> None
     panel.view_box.setRange(xRange=(0, extent), yRange=(0, extent), padding=0.01)
 
 
+def train_until_epoch(window: MainWindow, epochs: int) -> None:
+    """Start the default preset and return once `epochs` epochs (and their evaluations) are done."""
+    if not window.start_training():
+        raise RuntimeError(f"training did not start: {window.controls.error_text}")
+    wait_for(lambda: window.displayed_snapshot is not None and window.displayed_snapshot.epoch >= epochs,
+             f"epoch {epochs}")
+
+
 def render_training(path: Path) -> None:
     window = new_window()
     try:
         zoom_chunks(window)
         draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)
-        if not window.start_training():
-            raise RuntimeError(f"training did not start: {window.controls.error_text}")
         # Mid-training with at least one evaluation, so the accuracy panel has points.
-        wait_for(lambda: window.displayed_snapshot is not None and window.displayed_snapshot.epoch >= 1,
-                 "the first epoch")
+        train_until_epoch(window, 1)
         wait(TRAINING_SECONDS_AFTER_FIRST_EPOCH)
         window.grab().save(str(path))
     finally:
@@ -176,10 +181,7 @@ def render_gradient_flow(path: Path) -> None:
     try:
         window.layouts.switch(ANALYSIS_LAYOUT)
         window.show_analysis(window.analysis.gradient_flow_panel)
-        if not window.start_training():
-            raise RuntimeError(f"training did not start: {window.controls.error_text}")
-        wait_for(lambda: window.displayed_snapshot is not None and window.displayed_snapshot.epoch >= 1,
-                 "the first epoch")
+        train_until_epoch(window, 1)
         wait(TRAINING_SECONDS_AFTER_FIRST_EPOCH)
         window.grab().save(str(path))
     finally:
@@ -191,10 +193,7 @@ def render_timeline(path: Path) -> None:
     try:
         zoom_chunks(window)
         draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)
-        if not window.start_training():
-            raise RuntimeError(f"training did not start: {window.controls.error_text}")
-        wait_for(lambda: window.displayed_snapshot is not None and window.displayed_snapshot.epoch >= 2,
-                 "the second epoch")
+        train_until_epoch(window, 2)
         stops = window.timeline_bar.stops
         window.timeline_bar.select_index(next(i for i, stop in enumerate(stops) if stop.epoch_progress >= 0.5))
         wait(0.5)

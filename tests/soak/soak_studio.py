@@ -141,6 +141,7 @@ class SoakReport:
     rss_end_mb: float = 0.0
     timeline_warm_mb: float = 0.0   # the timeline grows by design, up to its cap
     timeline_end_mb: float = 0.0
+    timeline_peak_mb: float = 0.0   # before thinning; freed memory need not leave the process
     items_warm: dict = field(default_factory=dict)
     items_end: dict = field(default_factory=dict)
     history_points: int = 0
@@ -160,7 +161,7 @@ class SoakReport:
     @property
     def unplanned_growth_mb(self) -> float:
         """RSS growth other than the timeline's stops (capped at MAX_TIMELINE_BYTES)."""
-        return self.rss_growth_mb - (self.timeline_end_mb - self.timeline_warm_mb)
+        return self.rss_growth_mb - (max(self.timeline_peak_mb, self.timeline_end_mb) - self.timeline_warm_mb)
 
     @property
     def unstable_panels(self) -> dict[str, tuple[int, int]]:
@@ -190,8 +191,9 @@ class SoakReport:
             f"final state {self.state}, test accuracy "
             + ("-" if self.test_accuracy is None else f"{100 * self.test_accuracy:.2f} %"),
             f"RSS after warm-up {self.rss_warm_mb:.1f} MB, at the end {self.rss_end_mb:.1f} MB, "
-            f"growth {self.rss_growth_mb:+.1f} MB, of which the timeline {self.timeline_end_mb - self.timeline_warm_mb:+.1f} MB "
-            f"(now {self.timeline_end_mb:.1f} MB, cap {MAX_TIMELINE_BYTES / 2**20:.0f} MB); "
+            f"growth {self.rss_growth_mb:+.1f} MB, of which the timeline up to "
+            f"{max(self.timeline_peak_mb, self.timeline_end_mb) - self.timeline_warm_mb:+.1f} MB "
+            f"(peak {self.timeline_peak_mb:.1f} MB, now {self.timeline_end_mb:.1f} MB, cap {MAX_TIMELINE_BYTES / 2**20:.0f} MB); "
             f"the rest {self.unplanned_growth_mb:+.1f} MB (limit {MAX_RSS_GROWTH_MB:.0f} MB)",
             f"history: {self.history_points:,} batch points kept (cap {self.history_cap:,})",
             "graphics items per panel (after warm-up -> end):",
@@ -236,6 +238,7 @@ def run_soak(window, epochs: int, draw_every_s: float = 3.0, switch_tab_every_s:
             tabs.setCurrentIndex((tabs.currentIndex() + 1) % tabs.count())
             report.tab_switches += 1
             next_tab = now + switch_tab_every_s
+        report.timeline_peak_mb = max(report.timeline_peak_mb, timeline_mb(window))
         snapshot = window.displayed_snapshot
         worker = getattr(window.session, "_worker", None)
         if worker is not None:

@@ -52,6 +52,7 @@ class TrainingWorker(QObject):
         self._gap_s = self.min_snapshot_interval_s  # current spacing of routine snapshots
         self._last_snapshot_time = float("-inf")
         self._last_snapshot_step: int | None = None
+        self._last_snapshot_state = ""
         self._elapsed_s = 0.0
         self._samples_per_s = 0.0
         self.snapshots_sent = 0
@@ -75,7 +76,8 @@ class TrainingWorker(QObject):
         self.timeline.observe(trainer, self._last_loss)  # the weights the run starts from
         self._send("paused" if trainer.paused else "running")
         while True:
-            if trainer.paused and self._last_snapshot_step != trainer.step:
+            if trainer.paused and (self._last_snapshot_step != trainer.step
+                                   or self._last_snapshot_state not in ("paused", "diverged")):
                 # The trainer is about to block until resumed or stepped: show exactly
                 # where it stopped, not the last throttled snapshot.
                 self._send("paused")
@@ -125,6 +127,7 @@ class TrainingWorker(QObject):
                                  timeline=self.timeline.stops)
         self._last_snapshot_time = time.perf_counter()
         self._last_snapshot_step = self.trainer.step
+        self._last_snapshot_state = state
         self._gui_ready.clear()
         self.snapshots_sent += 1
         self.snapshotReady.emit(snapshot)

@@ -368,7 +368,7 @@ def test_the_window_tracks_gradients_only_while_the_tab_is_on_screen(qtbot, smal
 
         window.controls.hidden_edit.setText("32")
         window.findChild(QSpinBox, "batchSizeSpin").setValue(50)
-        window.findChild(QSpinBox, "epochsSpin").setValue(200)  # still running when paused below
+        window.findChild(QSpinBox, "epochsSpin").setValue(5000)  # still running when paused below
         assert window.start_training()
         assert window.session.trainer.track_gradient_flow, "the tab is on screen"
         qtbot.waitUntil(lambda: panel.flow is not None and len(shown_value(panel.grad_curves[0])) >= 3,

@@ -189,7 +189,7 @@ def test_prediction_follows_the_snapshot_not_the_live_network(qtbot, window):
 
 def test_pause_resume_step_and_stop(qtbot, window):
     use_small_network(window)
-    child(window, "epochsSpin").setValue(200)  # a run that is still going when Stop is clicked
+    child(window, "epochsSpin").setValue(5000)  # a run that is still going when Stop is clicked
     pause = child(window, "pauseButton", QPushButton)
     step = child(window, "stepButton", QPushButton)
     qtbot.mouseClick(child(window, "startButton"), Qt.MouseButton.LeftButton)
@@ -231,7 +231,7 @@ def test_step_when_idle_starts_paused_and_trains_one_batch(qtbot, window):
 
 def test_learning_rate_changes_mid_run(qtbot, window):
     use_small_network(window)
-    child(window, "epochsSpin").setValue(200)  # still running when the change arrives
+    child(window, "epochsSpin").setValue(5000)  # still running when the change arrives
     window.start_training()
     qtbot.waitUntil(lambda: window.displayed_snapshot.step > 3, timeout=WAIT_MS)
     assert window.displayed_snapshot.config.lr == pytest.approx(PRESETS["default"].lr)

@@ -37,7 +37,10 @@ The GUI thread needs the GIL for every pyqtgraph item it paints, and the trainin
 the Python between its BLAS calls; with the default each waits up to 5 ms for the other many
 times per frame. Set process-wide when a run starts."""
 
-MAX_FRAME_SAMPLE_GAP_S = 1.0
+MAX_FRAME_SAMPLE_GAP_S = 5.0
+"""Gaps between snapshots longer than this (a pause) are not frame-cost samples. Well above
+the gaps the drawing budget itself asks for: a frame of 40 ms at 4 % is a gap of 1 s, and a
+limit near that would drop exactly the costly frames and leave the estimate too low."""
 FRAME_COST_WINDOW = 16
 FRAME_COST_OUTLIERS = 2
 """The frame cost is the mean of the last FRAME_COST_WINDOW frames without the costliest few."""

@@ -20,7 +20,7 @@ from .colormaps import (
     text_colour,
     translucent,
 )
-from .timeline_bar import timeline_cursor
+from .timeline_bar import TimelineCursor
 
 NO_VALUE_TEXT = "\u2013"
 AXIS_WIDTH = 44
@@ -97,7 +97,7 @@ class AccuracyPanel(QWidget):
         self.test_curve = plot_item.plot(
             pen=pg.mkPen(TEST_COLOUR, width=2), symbol="s", symbolSize=7,
             symbolPen=pg.mkPen(TEST_COLOUR), symbolBrush=pg.mkBrush(TEST_COLOUR), name="test")
-        self.cursor = timeline_cursor()
+        self.cursor = TimelineCursor()
         plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
 
         labels = QHBoxLayout()
@@ -128,15 +128,11 @@ class AccuracyPanel(QWidget):
 
     def set_cursor(self, epoch: float | None) -> None:
         """Mark the moment the timeline shows (fractional epochs), or hide the mark (None)."""
-        if epoch is None:
-            self.cursor.setVisible(False)
-        else:
-            self.cursor.setVisible(True)  # first: the line's label ignores moves while hidden
-            self.cursor.setPos(float(epoch))
+        self.cursor.show_at(epoch)
 
     @property
     def cursor_epoch(self) -> float | None:
-        return float(self.cursor.value()) if self.cursor.isVisible() else None
+        return self.cursor.epoch
 
     def _update_grid(self, *_args) -> None:
         plot_item = self.plot.getPlotItem()

@@ -30,7 +30,7 @@ from .colormaps import (
     text_colour,
     translucent,
 )
-from .timeline_bar import timeline_cursor
+from .timeline_bar import TimelineCursor
 
 SMOOTHING_SPAN = 50
 """Points averaged (roughly) by the smoothed line: alpha = 2 / (span + 1), as for pandas' ewm(span)."""
@@ -200,7 +200,7 @@ class LossPanel(QWidget):
         for curve in (self.raw_curve, self.smooth_curve):
             curve.setClipToView(True)
         self._build_hover(plot_item)
-        self.cursor = timeline_cursor()
+        self.cursor = TimelineCursor()
         plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
 
         # The legend sits under the plot, where it can never hide a curve.
@@ -303,15 +303,11 @@ class LossPanel(QWidget):
 
     def set_cursor(self, epoch: float | None) -> None:
         """Mark the moment the timeline shows (fractional epochs), or hide the mark (None)."""
-        if epoch is None:
-            self.cursor.setVisible(False)
-        else:
-            self.cursor.setVisible(True)  # first: the line's label ignores moves while hidden
-            self.cursor.setPos(float(epoch))
+        self.cursor.show_at(epoch)
 
     @property
     def cursor_epoch(self) -> float | None:
-        return float(self.cursor.value()) if self.cursor.isVisible() else None
+        return self.cursor.epoch
 
     @property
     def log_scale(self) -> bool:

@@ -38,15 +38,28 @@ SLIDER_TIP = ("Drag to look at the network as it was earlier in the run: the wei
 LIVE_TIP = "Show the network as it is now and follow the training again."
 
 
-def timeline_cursor() -> pg.InfiniteLine:
+class TimelineCursor(pg.InfiniteLine):
     """The vertical line marking the timeline's moment on a plot; hidden until placed."""
-    pen = pg.mkPen(TIMELINE_COLOUR, width=2, style=Qt.PenStyle.DashLine)
-    line = pg.InfiniteLine(angle=90, movable=False, pen=pen, label="epoch {value:.2f}",
-                           labelOpts={"position": 0.93, "color": TIMELINE_COLOUR,
-                                      "fill": pg.mkBrush(255, 255, 255, 210)})
-    line.setZValue(9)
-    line.setVisible(False)
-    return line
+
+    def __init__(self) -> None:
+        pen = pg.mkPen(TIMELINE_COLOUR, width=2, style=Qt.PenStyle.DashLine)
+        super().__init__(angle=90, movable=False, pen=pen, label="epoch {value:.2f}",
+                         labelOpts={"position": 0.93, "color": TIMELINE_COLOUR,
+                                    "fill": pg.mkBrush(255, 255, 255, 210)})
+        self.setZValue(9)
+        self.setVisible(False)
+
+    def show_at(self, epoch: float | None) -> None:
+        """Mark `epoch` (fractional epochs), or hide the mark (None)."""
+        if epoch is None:
+            self.setVisible(False)
+        else:
+            self.setVisible(True)  # first: the line's label ignores moves while hidden
+            self.setPos(float(epoch))
+
+    @property
+    def epoch(self) -> float | None:
+        return float(self.value()) if self.isVisible() else None
 
 
 def stop_description(stop) -> str:

@@ -19,7 +19,6 @@ import struct
 import subprocess
 import sys
 import tracemalloc
-import types
 import zipfile
 from pathlib import Path
 
@@ -28,13 +27,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import atomic
 from engine.cli import main as cli_main
 from engine.data import IDX_FILES, DataError, Dataset, load_csv, load_dataset, load_idx_dir, load_npz, read_idx
 from engine.digitize import DIGIT_BOX_SIZE, OUTPUT_SIZE, digitize
 from engine.modelio import ModelFileError, load_model, save_model
 from engine.network import Network
 from engine.report import history_to_csv
+from file_faults import DiskFullAfter, patch_atomic_os
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -595,39 +594,6 @@ def test_main_py_reports_a_damaged_dataset_in_one_line_without_traceback(tmp_pat
 # --------------------------------------------------------------------------- saving
 
 
-class _FailingFile:
-    """A file object that writes `budget` bytes, then fails like a full disk."""
-
-    def __init__(self, real, budget: int):
-        self._real, self._budget = real, budget
-
-    def write(self, data) -> int:
-        data = bytes(data)
-        if len(data) > self._budget:
-            self._real.write(data[: self._budget])
-            self._budget = 0
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self._budget -= len(data)
-        return self._real.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._real, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self._real.__exit__(*exc)
-
-
-def _patch_atomic_os(monkeypatch, **replacements) -> None:
-    """Replace functions of the os module as engine.atomic sees it, and only there."""
-    fake = types.SimpleNamespace(**{name: getattr(os, name) for name in dir(os) if not name.startswith("__")})
-    for name, function in replacements.items():
-        setattr(fake, name, function)
-    monkeypatch.setattr(atomic, "os", fake)
-
-
 def _writers(tmp_path):
     """{what: (target path, save function)} for each kind of saved file."""
     history = {"batch_x": np.linspace(0, 1, 500), "batch_loss": np.linspace(2, 0.1, 500),
@@ -662,7 +628,7 @@ def _assert_old_file_intact(path: Path, old: bytes) -> None:
 def test_a_save_interrupted_mid_write_keeps_the_old_file(monkeypatch, saved, what, budget):
     path, save, old = saved[what]
     real_fdopen = os.fdopen
-    _patch_atomic_os(monkeypatch, fdopen=lambda fd, mode="r", *a, **k: _FailingFile(real_fdopen(fd, mode, *a, **k),
+    patch_atomic_os(monkeypatch, fdopen=lambda fd, mode="r", *a, **k: DiskFullAfter(real_fdopen(fd, mode, *a, **k),
                                                                                        budget))
     network = model_network()
     before = network.flat_parameters.tobytes()
@@ -680,7 +646,7 @@ def test_a_full_disk_at_fsync_or_rename_keeps_the_old_file(monkeypatch, saved, f
     def fail(*args, **kwargs):
         raise OSError(errno.ENOSPC if failing == "fsync" else errno.EACCES, "simulated")
 
-    _patch_atomic_os(monkeypatch, **{failing: fail})
+    patch_atomic_os(monkeypatch, **{failing: fail})
     with pytest.raises(OSError):
         save(path)
     _assert_old_file_intact(path, old)
@@ -708,7 +674,7 @@ def test_saving_into_a_read_only_folder_fails_clearly_and_keeps_the_old_file(mon
             def refuse(*args, **kwargs):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
 
-            _patch_atomic_os(monkeypatch, open=refuse)
+            patch_atomic_os(monkeypatch, open=refuse)
         network = Network((784, 5, 10), seed=9)
         before = network.flat_parameters.tobytes()
         with pytest.raises(PermissionError):
@@ -726,7 +692,7 @@ def test_cli_reports_a_failed_save_in_one_line_and_keeps_the_old_file(monkeypatc
     save_model(path, model_network(), {"version": "old"})
     old = path.read_bytes()
     real_fdopen = os.fdopen
-    _patch_atomic_os(monkeypatch, fdopen=lambda fd, mode="r", *a, **k: _FailingFile(real_fdopen(fd, mode, *a, **k),
+    patch_atomic_os(monkeypatch, fdopen=lambda fd, mode="r", *a, **k: DiskFullAfter(real_fdopen(fd, mode, *a, **k),
                                                                                       200))
     code, _, err = run_cli("train", "--data", data, "--preset", "seed-003", "--batch-size", "4", "--epochs", "1",
                            "--save", path, "--json")

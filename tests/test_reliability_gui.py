@@ -17,7 +17,6 @@ import random  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import types  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -25,7 +24,6 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, Qt, QThreadPool  # noqa: E402
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget  # noqa: E402
 
-from engine import atomic  # noqa: E402
 from engine.config import PRESETS, TrainConfig  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
 from engine.history import TrainingHistory  # noqa: E402
@@ -39,6 +37,7 @@ from gui.cpu_share import reserve_core_for_gui  # noqa: E402
 from gui.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.training_controller import TrainingSession  # noqa: E402
+from file_faults import DiskFullAfter, patch_atomic_os, refuse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 15_000
@@ -153,53 +152,14 @@ def os_thread_count(qtbot) -> int:
     return previous
 
 
-def _patch_atomic_os(monkeypatch, **replacements) -> None:
-    """Replace functions of the os module as engine.atomic sees it, and only there."""
-    fake = types.SimpleNamespace(**{name: getattr(os, name) for name in dir(os) if not name.startswith("__")})
-    for name, function in replacements.items():
-        setattr(fake, name, function)
-    monkeypatch.setattr(atomic, "os", fake)
-
-
-class _DiskFullAfter:
-    """A file object that accepts `budget` bytes, then fails like a full disk."""
-
-    def __init__(self, real, budget):
-        self._real, self._budget = real, budget
-
-    def write(self, data):
-        data = bytes(data)
-        if len(data) > self._budget:
-            self._real.write(data[: self._budget])
-            self._budget = 0
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self._budget -= len(data)
-        return self._real.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._real, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self._real.__exit__(*exc)
-
-
-def _refuse(error_number):
-    def refuse(*args, **kwargs):
-        raise OSError(error_number, os.strerror(error_number))
-    return refuse
-
-
 SAVE_FAILURES = {
     "disk-full-mid-write": ("No space left on device",
-                            lambda: {"fdopen": lambda fd, mode="r", *a, **k: _DiskFullAfter(
+                            lambda: {"fdopen": lambda fd, mode="r", *a, **k: DiskFullAfter(
                                 os.fdopen(fd, mode, *a, **k), 3000)}),
     # Root ignores folder permissions, so a read-only folder is simulated where the OS would refuse.
-    "read-only-folder": ("Permission denied", lambda: {"open": _refuse(errno.EACCES)}),
-    "rename-refused": ("Permission denied", lambda: {"replace": _refuse(errno.EACCES)}),
-    "disk-full-at-fsync": ("No space left on device", lambda: {"fsync": _refuse(errno.ENOSPC)}),
+    "read-only-folder": ("Permission denied", lambda: {"open": refuse(errno.EACCES)}),
+    "rename-refused": ("Permission denied", lambda: {"replace": refuse(errno.EACCES)}),
+    "disk-full-at-fsync": ("No space left on device", lambda: {"fsync": refuse(errno.ENOSPC)}),
 }
 
 
@@ -234,7 +194,7 @@ def test_a_failed_save_model_reports_and_loses_nothing(qtbot, window, messages, 
         folder.chmod(0o500)
         if writes_are_blocked(folder):
             replacements = dict
-    _patch_atomic_os(monkeypatch, **replacements())
+    patch_atomic_os(monkeypatch, **replacements())
     monkeypatch.setattr(window, "ask_save_path", lambda: str(path))
     try:
         window.save_action.trigger()  # File -> Save model...

@@ -15,7 +15,7 @@ def main(argv=None):
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
         from engine.cli import main as cli_main
         return cli_main(argv)
-    from gui.app import main as gui_main
+    from gui.app.application import main as gui_main
     return gui_main(argv)
 
 

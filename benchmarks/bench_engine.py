@@ -28,8 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from engine.bench import (REFERENCE, EngineEpochs, flops_per_epoch, seconds_to_accuracy,  # noqa: E402
-                          sgemm_gflops)
+from engine.cli.bench import REFERENCE, EngineEpochs, flops_per_epoch, seconds_to_accuracy, sgemm_gflops  # noqa: E402
 from engine.data import Dataset, load_dataset  # noqa: E402
 
 
@@ -138,7 +137,8 @@ def main():
     result.update(sgemm_peak_gflops=peak, engine_gflops=flops / engine_s / 1e9,
                   engine_fraction_of_peak=flops / engine_s / 1e9 / peak)
     print(f"float32 matmul peak: {peak:.1f} GFLOP/s; the engine's epoch does {flops / 1e9:.1f} GFLOP of "
-          f"matrix products at {flops / engine_s / 1e9:.1f} GFLOP/s, {result['engine_fraction_of_peak']:.1%} of the peak")
+          f"matrix products at {flops / engine_s / 1e9:.1f} GFLOP/s, "
+          f"{result['engine_fraction_of_peak']:.1%} of the peak")
 
     if not args.speed_only:
         reached, last = seconds_to_accuracy(data, "default", targets=(0.97, 0.98))

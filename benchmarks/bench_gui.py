@@ -56,10 +56,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from engine.config import PRESETS  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
 from engine.trainer import Trainer  # noqa: E402
-from gui.app import STARTUP_PROBE_ENV, create_application  # noqa: E402
-from gui.cpu_share import reserve_core_for_gui  # noqa: E402
-from gui.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
+from gui.app.application import STARTUP_PROBE_ENV, create_application  # noqa: E402
+from gui.app.main_window import MainWindow  # noqa: E402
+from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
+from gui.training.cpu_share import reserve_core_for_gui  # noqa: E402
 
 PRESET = "default"
 WINDOW_SIZE = (1400, 900)
@@ -247,8 +247,8 @@ def _mouse(pad, event_type: QEvent.Type, position: QPointF) -> None:
 APP_PROCESS = textwrap.dedent("""
     import sys, time
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from gui.app import create_application
-    from gui.main_window import MainWindow
+    from gui.app.application import create_application
+    from gui.app.main_window import MainWindow
 
     class FirstPaint(QObject):
         def eventFilter(self, watched, event):

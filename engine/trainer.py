@@ -16,8 +16,8 @@ import numpy as np
 
 from .augment import augment_batch
 from .config import TrainConfig
-from .gradient_flow import GradientFlowRecorder
 from .data import PIXEL_CODES, pixels_to_unit
+from .gradient_flow import GradientFlowRecorder
 from .losses import one_hot
 from .network import Buffers, Network
 from .optimizers import make_optimizer

@@ -181,7 +181,7 @@ def test_input_gradient_matches_finite_differences(hidden, output, objective):
         for j in range(3):
             column = X[:, j:j + 1].copy()
 
-            def value():
+            def value(column=column, layer=layer, j=j, neurons=neurons):
                 return activation_input_gradient(network, column, layer, neurons[j], objective)[0][0]
             numeric = _finite_difference_gradient(value, column)[:, 0]
             np.testing.assert_allclose(gradient[:, j], numeric, rtol=1e-5, atol=1e-8,

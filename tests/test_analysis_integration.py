@@ -18,13 +18,13 @@ from PySide6.QtGui import QImage, QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTabWidget  # noqa: E402
 
 from engine import cli  # noqa: E402
+from engine.analysis.report import CSV_COLUMNS  # noqa: E402
 from engine.data import IDX_FILES, Dataset, load_mnist  # noqa: E402
 from engine.modelio import load_model  # noqa: E402
-from engine.report import CSV_COLUMNS  # noqa: E402
-from gui.dataset_loader import dataset_source, studio_dataset_problem  # noqa: E402
-from gui.main_window import ANALYSIS_LAYOUT, DEFAULT_MODEL_PATH, LAYOUT_VERSION, TRAINING_LAYOUT, MainWindow  # noqa: E402
-from gui.plot_export import EXPORT_TEXT, export_menu  # noqa: E402
-from gui.visibility import on_screen  # noqa: E402
+from gui.app.dataset_loader import dataset_source, studio_dataset_problem  # noqa: E402
+from gui.app.main_window import ANALYSIS_LAYOUT, DEFAULT_MODEL_PATH, LAYOUT_VERSION, TRAINING_LAYOUT, MainWindow  # noqa: E402
+from gui.widgets.plot_export import EXPORT_TEXT, export_menu  # noqa: E402
+from gui.widgets.visibility import on_screen  # noqa: E402
 
 WAIT_MS = 60_000
 ANALYSIS_TABS = ("Evaluation", "Mistakes", "Large chunks", "Embedding", "Robustness", "Dataset", "Histograms",

@@ -28,14 +28,14 @@ from engine.modelio import load_model  # noqa: E402
 from engine.network import Network  # noqa: E402
 from engine.snapshot import model_snapshot  # noqa: E402
 from engine.trainer import evaluate  # noqa: E402
-from gui.background import BackgroundTask  # noqa: E402
-from gui.dataset_panel import DatasetPanel  # noqa: E402
-from gui.embedding_panel import EmbeddingPanel  # noqa: E402
-from gui.evaluation_panel import EvaluationPanel  # noqa: E402
-from gui.histograms_panel import HistogramsPanel  # noqa: E402
-from gui.large_chunks_panel import LargeChunksPanel  # noqa: E402
-from gui.mistakes_panel import MistakesPanel  # noqa: E402
-from gui.robustness_panel import RobustnessPanel  # noqa: E402
+from gui.analysis.dataset_panel import DatasetPanel  # noqa: E402
+from gui.analysis.embedding_panel import EmbeddingPanel  # noqa: E402
+from gui.analysis.evaluation_panel import EvaluationPanel  # noqa: E402
+from gui.analysis.histograms_panel import HistogramsPanel  # noqa: E402
+from gui.analysis.large_chunks_panel import LargeChunksPanel  # noqa: E402
+from gui.analysis.mistakes_panel import MistakesPanel  # noqa: E402
+from gui.analysis.robustness_panel import RobustnessPanel  # noqa: E402
+from gui.training.background import BackgroundTask  # noqa: E402
 
 RENDER_DIR = Path("/tmp/analysis_panels")
 WORKER_TIMEOUT_MS = 60_000

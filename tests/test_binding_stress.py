@@ -30,11 +30,11 @@ STRESS_SCRIPT = textwrap.dedent("""
     from engine.network import Network
     from engine.snapshot import take_snapshot
     from engine.trainer import EpochEvent
-    from gui.accuracy_panel import AccuracyPanel
-    from gui.activations_panel import ActivationsPanel
-    from gui.chunks_panel import ChunksPanel
-    from gui.drawing_pad import DrawingPanel
-    from gui.loss_panel import LossPanel
+    from gui.panels.accuracy_panel import AccuracyPanel
+    from gui.panels.activations_panel import ActivationsPanel
+    from gui.panels.chunks_panel import ChunksPanel
+    from gui.panels.drawing_pad import DrawingPanel
+    from gui.panels.loss_panel import LossPanel
 
     updates = int(sys.argv[1])
     app = QApplication([])

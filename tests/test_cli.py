@@ -27,7 +27,10 @@ def small_dir(tmp_path_factory):
     """A 2000/500 slice of MNIST written as the four IDX files."""
     folder = tmp_path_factory.mktemp("mnist-small")
     data = load_mnist()
-    to_pixels = lambda x: np.round(x * 255).reshape(-1, 28, 28)
+
+    def to_pixels(x):
+        return np.round(x * 255).reshape(-1, 28, 28)
+
     _write_idx(folder / "train-images-idx3-ubyte.gz", to_pixels(data.train_rows(slice(0, 2000))))
     _write_idx(folder / "train-labels-idx1-ubyte.gz", data.y_train[:2000])
     _write_idx(folder / "t10k-images-idx3-ubyte.gz", to_pixels(data.x_test[:500]))

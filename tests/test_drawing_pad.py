@@ -10,7 +10,7 @@ from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent  # noqa: E
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget  # noqa: E402
 
 from engine.digitize import CENTRE_OF_MASS_TARGET, digitize  # noqa: E402
-from gui.drawing_pad import (  # noqa: E402
+from gui.panels.drawing_pad import (  # noqa: E402
     NO_PREDICTION_TEXT,
     PAD_SIZE,
     STROKES_ONE,

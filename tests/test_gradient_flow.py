@@ -27,9 +27,9 @@ from engine.history import TrainingHistory  # noqa: E402
 from engine.losses import one_hot  # noqa: E402
 from engine.snapshot import model_snapshot, take_snapshot  # noqa: E402
 from engine.trainer import BatchEvent, EpochEvent, Trainer  # noqa: E402
-from gui.analysis_tabs import TABS, AnalysisTabs  # noqa: E402
-from gui.gradient_flow_panel import LOG_CEILING, LOG_FLOOR, GradientFlowPanel  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
+from gui.analysis.analysis_tabs import TABS, AnalysisTabs  # noqa: E402
+from gui.analysis.gradient_flow_panel import LOG_CEILING, LOG_FLOOR, GradientFlowPanel  # noqa: E402
+from gui.app.main_window import MainWindow  # noqa: E402
 
 WAIT_MS = 15_000
 

@@ -1,4 +1,4 @@
-"""The Lab: edits of a trained network (engine.lab) and the panel that makes them (gui.lab_panel)."""
+"""The Lab: edits of a trained network (engine.analysis.lab) and the panel that makes them (gui.panels.lab_panel)."""
 import json
 import os
 import threading
@@ -10,13 +10,13 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from engine.activations import HIDDEN  # noqa: E402
+from engine.analysis.lab import LabEdits, apply_edits, evaluate_edited, network_accuracy, pruned_count  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
-from engine.lab import LabEdits, apply_edits, evaluate_edited, network_accuracy, pruned_count  # noqa: E402
 from engine.modelio import load_model  # noqa: E402
 from engine.network import Network  # noqa: E402
-from gui import lab_panel as lab_panel_module  # noqa: E402
-from gui.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
-from gui.main_window import ANALYSIS_LAYOUT, LAYOUT_VERSION, TRAINING_LAYOUT, MainWindow  # noqa: E402
+from gui.app.main_window import ANALYSIS_LAYOUT, LAYOUT_VERSION, TRAINING_LAYOUT, MainWindow  # noqa: E402
+from gui.panels import lab_panel as lab_panel_module  # noqa: E402
+from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
 
 WAIT_MS = 15_000
 SIZES = (12, 7, 5, 4)

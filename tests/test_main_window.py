@@ -20,9 +20,9 @@ from engine.config import PRESETS  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
 from engine.digitize import CENTRE_OF_MASS_TARGET  # noqa: E402
 from engine.trainer import BatchEvent, Trainer  # noqa: E402
-from gui.cpu_share import reserve_core_for_gui  # noqa: E402
-from gui.drawing_pad import STROKES_ONE, STROKES_SEVEN, draw_strokes  # noqa: E402
-from gui.main_window import DEFAULT_MODEL_PATH, MainWindow  # noqa: E402
+from gui.app.main_window import DEFAULT_MODEL_PATH, MainWindow  # noqa: E402
+from gui.panels.drawing_pad import STROKES_ONE, STROKES_SEVEN, draw_strokes  # noqa: E402
+from gui.training.cpu_share import reserve_core_for_gui  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 15_000
@@ -119,8 +119,8 @@ def test_the_app_window_appears_quickly(tmp_path):
     script = (
         "import sys, time\n"
         "from PySide6.QtCore import QTimer\n"
-        "from gui.app import create_application\n"
-        "from gui.main_window import MainWindow\n"
+        "from gui.app.application import create_application\n"
+        "from gui.app.main_window import MainWindow\n"
         "app = create_application([])\n"
         "window = MainWindow()\n"
         "window.show()\n"
@@ -201,7 +201,7 @@ def test_pause_resume_step_and_stop(qtbot, window):
     for _ in range(3):
         before = window.displayed_snapshot.step
         qtbot.mouseClick(step, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.displayed_snapshot.step == before + 1, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda before=before: window.displayed_snapshot.step == before + 1, timeout=WAIT_MS)
         qtbot.wait(60)
         assert window.session.trainer.step == before + 1, "one Step trains exactly one mini-batch"
         assert window.step_label.text() == f"Step {before + 1:,}"
@@ -377,7 +377,7 @@ def test_stall_and_throughput_with_every_panel_live(qtbot, settings):
 
     # For information: the engine alone with NumPy's default BLAS threads, as the CLI runs.
     headless_default_blas = headless_samples_per_s()
-    # The reference: the same BLAS limit the window applies (gui.cpu_share), measured before
+    # The reference: the same BLAS limit the window applies (gui.training.cpu_share), measured before
     # and after the window so that a change in the machine's load affects both sides alike.
     reserve_core_for_gui()
     headless_before = headless_samples_per_s()

@@ -1,4 +1,4 @@
-"""The "Math" tab: engine.stepthrough against the engine's own passes and seed 001, and the panel.
+"""The "Math" tab: engine.analysis.stepthrough against the engine's own passes and seed 001, and the panel.
 
 Every number of every step is checked against Network.forward / Network.backward run here
 independently; the panel's grids are checked against the steps. The panel is rendered to
@@ -17,12 +17,7 @@ from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from engine.activations import HIDDEN, OUTPUT  # noqa: E402
-from engine.data import load_mnist  # noqa: E402
-from engine.losses import one_hot  # noqa: E402
-from engine.modelio import load_model  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.snapshot import model_snapshot  # noqa: E402
-from engine.stepthrough import (  # noqa: E402
+from engine.analysis.stepthrough import (  # noqa: E402
     PREVIEW,
     MatrixSource,
     StepThroughError,
@@ -34,8 +29,13 @@ from engine.stepthrough import (  # noqa: E402
     seed_001_example,
     step_through,
 )
-from gui.analysis_tabs import TABS, AnalysisTabs  # noqa: E402
-from gui.math_panel import DEPENDENT, HOVERED, MODE_IMAGE, SOURCE, MathPanel  # noqa: E402
+from engine.data import load_mnist  # noqa: E402
+from engine.losses import one_hot  # noqa: E402
+from engine.modelio import load_model  # noqa: E402
+from engine.network import Network  # noqa: E402
+from engine.snapshot import model_snapshot  # noqa: E402
+from gui.analysis.analysis_tabs import TABS, AnalysisTabs  # noqa: E402
+from gui.analysis.math_panel import DEPENDENT, HOVERED, MODE_IMAGE, SOURCE, MathPanel  # noqa: E402
 
 SEED_001 = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_d784944db806b226.txt"
 RENDER_DIR = Path("/tmp/analysis_panels")
@@ -550,8 +550,8 @@ def test_one_test_image_through_the_network_on_screen(qtbot, model, mnist):
 def test_the_window_gives_the_math_tab_its_network_and_dataset(qtbot, mnist, tmp_path):
     from PySide6.QtCore import QSettings
 
-    from gui.main_window import DEFAULT_MODEL_PATH, MainWindow
-    from gui.visibility import on_screen
+    from gui.app.main_window import DEFAULT_MODEL_PATH, MainWindow
+    from gui.widgets.visibility import on_screen
 
     small = mnist.subset(200, 100)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

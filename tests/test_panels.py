@@ -12,15 +12,16 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QPushButton, QToolButton  # noqa: E402
 
+from engine.analysis.inspect import output_influence  # noqa: E402
 from engine.config import TrainConfig  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
-from engine.inspect import output_influence  # noqa: E402
 from engine.network import Network  # noqa: E402
 from engine.snapshot import Snapshot, model_snapshot  # noqa: E402
-from gui.accuracy_panel import AccuracyPanel  # noqa: E402
-from gui.activations_panel import ActivationsPanel, heatmap_shape  # noqa: E402
-from gui.chunks_panel import CHUNK_SIDE, MAGNIFY_BELOW_PX, ChunksPanel, grid_shape  # noqa: E402
-from gui.colormaps import (  # noqa: E402
+from gui.panels.accuracy_panel import AccuracyPanel  # noqa: E402
+from gui.panels.activations_panel import ActivationsPanel, heatmap_shape  # noqa: E402
+from gui.panels.chunks_panel import CHUNK_SIDE, MAGNIFY_BELOW_PX, ChunksPanel, grid_shape  # noqa: E402
+from gui.panels.loss_panel import LossPanel, exponential_moving_average, follow_ranges  # noqa: E402
+from gui.widgets.colormaps import (  # noqa: E402
     INDEX_HALF_RANGE,
     INDEX_SEPARATOR,
     INDEX_TRANSPARENT,
@@ -30,7 +31,6 @@ from gui.colormaps import (  # noqa: E402
     nice_ceiling,
     symmetric_scale,
 )
-from gui.loss_panel import LossPanel, exponential_moving_average, follow_ranges  # noqa: E402
 
 RENDER_BUDGET_S = 0.050
 

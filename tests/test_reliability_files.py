@@ -24,16 +24,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from file_faults import DiskFullAfter, patch_atomic_os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.analysis.report import history_to_csv
 from engine.cli import main as cli_main
 from engine.data import IDX_FILES, DataError, Dataset, load_csv, load_dataset, load_idx_dir, load_npz, read_idx
 from engine.digitize import DIGIT_BOX_SIZE, OUTPUT_SIZE, digitize
 from engine.modelio import ModelFileError, load_model, save_model
 from engine.network import Network
-from engine.report import history_to_csv
-from file_faults import DiskFullAfter, patch_atomic_os
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,6 +21,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from file_faults import DiskFullAfter, patch_atomic_os, refuse  # noqa: E402
 from PySide6.QtCore import QSettings, Qt, QThreadPool  # noqa: E402
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget  # noqa: E402
 
@@ -30,14 +31,13 @@ from engine.history import TrainingHistory  # noqa: E402
 from engine.modelio import load_model, save_model  # noqa: E402
 from engine.network import Network  # noqa: E402
 from engine.trainer import BatchEvent, DivergedEvent, Trainer  # noqa: E402
-from gui import training_controller  # noqa: E402
-from gui.app_settings import load_training_settings  # noqa: E402
-from gui.controls import AUGMENT_NOISE_STD, AUGMENT_ROTATE_DEG, AUGMENT_SHIFT_PX  # noqa: E402
-from gui.cpu_share import reserve_core_for_gui  # noqa: E402
-from gui.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.training_controller import TrainingSession  # noqa: E402
-from file_faults import DiskFullAfter, patch_atomic_os, refuse  # noqa: E402
+from gui.app.main_window import MainWindow  # noqa: E402
+from gui.app.settings import load_training_settings  # noqa: E402
+from gui.panels.controls import AUGMENT_NOISE_STD, AUGMENT_ROTATE_DEG, AUGMENT_SHIFT_PX  # noqa: E402
+from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
+from gui.training import session as training_controller  # noqa: E402
+from gui.training.cpu_share import reserve_core_for_gui  # noqa: E402
+from gui.training.session import TrainingSession  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 15_000
@@ -541,7 +541,7 @@ def test_rapid_random_clicks_while_training(qtbot, small, settings):
     preset_combo = child(win, "presetCombo")
     threads = set()
     slowest = 0.0
-    for click in range(100):
+    for _click in range(100):
         action = rng.choice(["start", "start", "pause", "step", "stop", "reset", "preset", "lr"])
         started = time.perf_counter()
         if action == "preset":

@@ -13,12 +13,13 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtGui import QColor, QImage  # noqa: E402
 from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget  # noqa: E402
 
-import gui.main_window as main_window_module  # noqa: E402
+import gui.app.main_window as main_window_module  # noqa: E402
+from engine.analysis.inspect import input_saliency, output_influence  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
-from engine.inspect import input_saliency, output_influence  # noqa: E402
 from engine.modelio import load_model  # noqa: E402
 from engine.network import Network  # noqa: E402
-from gui.drawing_pad import (  # noqa: E402
+from gui.app.main_window import MainWindow  # noqa: E402
+from gui.panels.drawing_pad import (  # noqa: E402
     SALIENCY_PREDICTED_TEXT,
     STROKES_ONE,
     STROKES_SEVEN,
@@ -26,7 +27,6 @@ from gui.drawing_pad import (  # noqa: E402
     draw_strokes,
     input_frame_on_canvas,
 )
-from gui.main_window import MainWindow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OBJECTIVES = ("score", "log_probability", "loss")

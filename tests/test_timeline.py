@@ -216,7 +216,7 @@ def test_a_file_without_a_timeline_loads_with_an_empty_one(tmp_path, trained):
 
 
 def test_the_shipped_model_still_loads():
-    from gui.main_window import DEFAULT_MODEL_PATH
+    from gui.app.main_window import DEFAULT_MODEL_PATH
     network, _, stops = load_model_with_timeline(DEFAULT_MODEL_PATH)
     assert network.layer_sizes[0] == 784 and stops == ()
 
@@ -274,7 +274,7 @@ def test_a_damaged_timeline_is_refused_with_a_clear_message(tmp_path, trained, d
 # -- the window --------------------------------------------------------------------------------------
 @pytest.fixture
 def window(qtbot, small, tmp_path):
-    from gui.main_window import MainWindow
+    from gui.app.main_window import MainWindow
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(dataset=small, settings=settings)
     qtbot.addWidget(win)
@@ -307,7 +307,7 @@ def bar_parts(win):
 
 
 def test_scrubbing_shows_the_stop_in_every_view_and_live_returns(qtbot, window):
-    from gui.drawing_pad import STROKES_SEVEN, draw_strokes
+    from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes
     stops = finished_run(qtbot, window)
     bar, slider, live_button, resume_button = bar_parts(window)
     assert bar is window.timeline_bar and bar.isVisible()

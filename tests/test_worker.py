@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 
 from engine.config import PRESETS, TrainConfig  # noqa: E402
 from engine.data import load_mnist  # noqa: E402
-from gui.training_controller import GIL_SWITCH_INTERVAL_S, TrainingSession  # noqa: E402
-from gui.worker import TrainingWorker  # noqa: E402
+from gui.training.session import GIL_SWITCH_INTERVAL_S, TrainingSession  # noqa: E402
+from gui.training.worker import TrainingWorker  # noqa: E402
 
 WAIT_MS = 10_000
 
@@ -100,7 +100,7 @@ def test_pause_step_resume_and_stop(qtbot, session, small):
 
     for expected in range(paused_at + 1, paused_at + 4):
         session.step()
-        qtbot.waitUntil(lambda: session.received[-1].step == expected, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda expected=expected: session.received[-1].step == expected, timeout=WAIT_MS)
         qtbot.wait(50)
         assert session.trainer.step == expected, "exactly one batch per step"
         assert session.received[-1].state == "paused"

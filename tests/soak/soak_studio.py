@@ -34,7 +34,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 from engine.history import MAX_BATCH_POINTS  # noqa: E402
 from engine.timeline import MAX_TIMELINE_BYTES  # noqa: E402
-from gui.drawing_pad import draw_strokes  # noqa: E402
+from gui.panels.drawing_pad import draw_strokes  # noqa: E402
 
 MAX_RSS_GROWTH_MB = 50.0
 
@@ -193,7 +193,8 @@ class SoakReport:
             f"RSS after warm-up {self.rss_warm_mb:.1f} MB, at the end {self.rss_end_mb:.1f} MB, "
             f"growth {self.rss_growth_mb:+.1f} MB, of which the timeline up to "
             f"{max(self.timeline_peak_mb, self.timeline_end_mb) - self.timeline_warm_mb:+.1f} MB "
-            f"(peak {self.timeline_peak_mb:.1f} MB, now {self.timeline_end_mb:.1f} MB, cap {MAX_TIMELINE_BYTES / 2**20:.0f} MB); "
+            f"(peak {self.timeline_peak_mb:.1f} MB, now {self.timeline_end_mb:.1f} MB, "
+            f"cap {MAX_TIMELINE_BYTES / 2**20:.0f} MB); "
             f"the rest {self.unplanned_growth_mb:+.1f} MB (limit {MAX_RSS_GROWTH_MB:.0f} MB)",
             f"history: {self.history_points:,} batch points kept (cap {self.history_cap:,})",
             "graphics items per panel (after warm-up -> end):",
@@ -285,9 +286,9 @@ def main(argv=None) -> int:
     parser.add_argument("--draw-every", type=float, default=3.0, metavar="SECONDS")
     args = parser.parse_args(argv)
 
-    from gui.app import create_application
-    from gui.main_window import MainWindow
     from engine.data import load_mnist
+    from gui.app.application import create_application
+    from gui.app.main_window import MainWindow
 
     app = create_application([])
     dataset = load_mnist() if args.subset is None else load_mnist().subset(*args.subset)

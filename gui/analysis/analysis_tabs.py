@@ -1,0 +1,181 @@
+"""The "understand the trained network" views, one tab each, with an "Evaluate now" button.
+
+The tabs hold the panels and pass their requests on: the window decides what each panel is
+given and when (hidden tabs are left alone), and what a probe request does. A panel is built
+the first time it is needed, usually when its tab is first shown: together they cost more to
+build than the rest of the window, and many sessions never open most of them.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QTabWidget, QToolButton, QWidget
+
+from ..widgets.visibility import on_screen
+from .dataset_panel import DatasetPanel
+from .embedding_panel import EmbeddingPanel
+from .evaluation_panel import EvaluationPanel
+from .gradient_flow_panel import GradientFlowPanel
+from .histograms_panel import HistogramsPanel
+from .large_chunks_panel import LargeChunksPanel
+from .math_panel import MathPanel
+from .mistakes_panel import MistakesPanel
+from .robustness_panel import RobustnessPanel
+
+EVALUATE_TEXT = "Evaluate now"
+EVALUATING_TEXT = "Evaluating\u2026"
+EVALUATE_TIP = ("Score the network on screen on every test image now (F5). During training this "
+                "happens by itself after every epoch while the Evaluation or Mistakes tab is shown.")
+
+TABS = (
+    (EvaluationPanel, "Evaluation",
+     "Test accuracy, accuracy per digit, and the confusion matrix: which digit is taken for which."),
+    (MistakesPanel, "Mistakes", "The misclassified test images, the most confident mistakes first."),
+    (LargeChunksPanel, "Large chunks",
+     "What deeper neurons respond to: layer-2 fields W[2]W[1], maximised inputs, output patterns."),
+    (EmbeddingPanel, "Embedding",
+     "Test images placed by each layer's activations (principal components): watch the digits separate."),
+    (RobustnessPanel, "Robustness",
+     "Accuracy under noise, rotation and thicker or thinner strokes, and answering only when sure."),
+    (DatasetPanel, "Dataset", "Browse the training and test images by digit, with each digit's mean."),
+    (HistogramsPanel, "Histograms",
+     "How the weights and biases of every layer are distributed, now and at the start of the run."),
+    (GradientFlowPanel, "Gradient flow",
+     "Whether every layer still learns: gradient sizes, update sizes against the weights, and dead ReLU units, "
+     "live while training (vanishing and exploding gradients are flagged)."),
+    (MathPanel, "Math",
+     "Backpropagation step by step: every equation of one training step with its numbers, on seed 001's "
+     "example or on one test image through the network on screen."),
+)
+SNAPSHOT_PANELS = (LargeChunksPanel, EmbeddingPanel, RobustnessPanel, HistogramsPanel, GradientFlowPanel,
+                   MathPanel)
+"""Drawn from a snapshot (show_snapshot), while on screen."""
+DATASET_PANELS = (EmbeddingPanel, RobustnessPanel, DatasetPanel, MathPanel)
+"""Given the dataset (set_dataset) once on screen."""
+REPORT_PANELS = (EvaluationPanel, MistakesPanel)
+"""Showing the evaluation report (show_report)."""
+
+
+def _tab_panel(index: int):
+    return property(lambda self: self.panel(index), doc=f"The {TABS[index][1]} panel (built on first use).")
+
+
+class AnalysisTabs(QTabWidget):
+    probeRequested = Signal(str, int, object)
+    """(split, index, dataset): show image `index` of `split` ("train" or "test") of `dataset`
+    in the activations view; `dataset` is the one the requesting view shows."""
+    evaluateRequested = Signal()
+    panelCreated = Signal(QWidget)
+
+    evaluation_panel = _tab_panel(0)
+    mistakes_panel = _tab_panel(1)
+    large_chunks_panel = _tab_panel(2)
+    embedding_panel = _tab_panel(3)
+    robustness_panel = _tab_panel(4)
+    dataset_panel = _tab_panel(5)
+    histograms_panel = _tab_panel(6)
+    gradient_flow_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is GradientFlowPanel))
+    math_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is MathPanel))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("analysisTabs")
+        self.setDocumentMode(True)
+        self.report_dataset = None
+        self._panels: dict[int, QWidget] = {}
+        self._pages: list[QScrollArea] = []
+        for index, (kind, title, tip) in enumerate(TABS):
+            # Scrollable: where the tabs share a small place, a panel larger than it scrolls
+            # instead of making the whole window grow.
+            page = QScrollArea()
+            page.setObjectName(f"{kind.__name__[0].lower()}{kind.__name__[1:]}Page")
+            page.setWidgetResizable(True)
+            page.setFrameShape(QFrame.Shape.NoFrame)
+            self._pages.append(page)
+            self.addTab(page, title)
+            self.setTabToolTip(index, tip)
+
+        # Which network the scores belong to: during a run the weights move on between evaluations.
+        self.source_label = QLabel("Scores: none yet")
+        self.source_label.setObjectName("evaluationSourceLabel")
+        self.source_label.setToolTip(
+            "The network whose test-set scores the Evaluation and Mistakes tabs show: the loaded model, "
+            "or a run's network after so many epochs (or at a step, when evaluated in between).")
+        self.evaluate_button = QToolButton()
+        self.evaluate_button.setObjectName("evaluateNowButton")
+        self.evaluate_button.setText(EVALUATE_TEXT)
+        self.evaluate_button.setToolTip(EVALUATE_TIP)
+        self.evaluate_button.setAutoRaise(True)
+        self.evaluate_button.clicked.connect(self.evaluateRequested)
+        # Held here: the tab widget does not take ownership of its corner widget.
+        self.corner = QWidget()
+        corner_layout = QHBoxLayout(self.corner)
+        corner_layout.setContentsMargins(8, 0, 2, 0)
+        corner_layout.addWidget(self.source_label)
+        corner_layout.addWidget(self.evaluate_button)
+        self.setCornerWidget(self.corner)
+
+    # -- panels --------------------------------------------------------------------------
+    def panel(self, index: int) -> QWidget:
+        """The panel of tab `index`, built now if it does not exist yet."""
+        if index not in self._panels:
+            panel = TABS[index][0]()
+            self._panels[index] = panel
+            self._pages[index].setWidget(panel)
+            self._connect_probe(panel)
+            self.panelCreated.emit(panel)
+        return self._panels[index]
+
+    def index_of(self, panel: QWidget) -> int:
+        return next(i for i, p in self._panels.items() if p is panel)
+
+    def current_panel(self) -> QWidget | None:
+        index = self.currentIndex()
+        return self.panel(index) if index >= 0 else None
+
+    def show_panel(self, panel_or_index) -> None:
+        index = panel_or_index if isinstance(panel_or_index, int) else self.index_of(panel_or_index)
+        self.setCurrentIndex(index)
+
+    @property
+    def created_panels(self) -> tuple[QWidget, ...]:
+        return tuple(self._panels[i] for i in sorted(self._panels))
+
+    @property
+    def snapshot_panels(self) -> tuple[QWidget, ...]:
+        return tuple(p for p in self.created_panels if isinstance(p, SNAPSHOT_PANELS))
+
+    @property
+    def report_panels(self) -> tuple[QWidget, ...]:
+        return tuple(p for p in self.created_panels if isinstance(p, REPORT_PANELS))
+
+    @staticmethod
+    def takes_dataset(panel: QWidget) -> bool:
+        return isinstance(panel, DATASET_PANELS)
+
+    @staticmethod
+    def shows_report(panel: QWidget) -> bool:
+        return isinstance(panel, REPORT_PANELS)
+
+    def report_watched(self) -> bool:
+        return any(on_screen(panel) for panel in self.report_panels)
+
+    def show_report(self, panel: QWidget, report, dataset) -> None:
+        """Show an evaluation report of `dataset` in `panel` (a report panel)."""
+        if isinstance(panel, MistakesPanel):
+            self.report_dataset = dataset  # the mistakes panel keeps only the report
+        panel.show_report(report, dataset)
+
+    def set_report_source(self, text: str) -> None:
+        self.source_label.setText(text)
+
+    def set_evaluating(self, busy: bool) -> None:
+        self.evaluate_button.setText(EVALUATING_TEXT if busy else EVALUATE_TEXT)
+        self.evaluate_button.setEnabled(not busy)
+
+    def _connect_probe(self, panel: QWidget) -> None:
+        if isinstance(panel, DatasetPanel):
+            panel.probeRequested.connect(lambda split, index: self.probeRequested.emit(split, index, panel.dataset))
+        elif isinstance(panel, MistakesPanel):
+            panel.probeRequested.connect(lambda index: self.probeRequested.emit("test", index, self.report_dataset))
+        elif isinstance(panel, (EvaluationPanel, EmbeddingPanel)):
+            panel.probeRequested.connect(lambda index: self.probeRequested.emit("test", index, panel.dataset))

@@ -1,0 +1,363 @@
+"""How the trained network does on the test set: accuracy, per digit, and who is taken for whom.
+
+The confusion matrix counts test images by (true digit, predicted digit). Its diagonal holds
+the correct answers and is drawn apart (green) so that the colour scale is left to the
+mistakes, which are otherwise invisible next to a thousand correct answers. Click a cell to
+see its images below.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..widgets.colormaps import (
+    BAR_COLOUR,
+    HIGHLIGHT_COLOUR,
+    HOVER_FRAME_COLOUR,
+    TRUE_LABEL_COLOUR,
+    diverging_colormap,
+    make_colour_bar,
+    style_plot,
+    text_colour,
+    translucent,
+)
+from ..widgets.image_grid import ImageGrid
+
+N_DIGITS = 10
+IMAGE_SIDE = 28
+SELECTION_HINT = "Click a cell of the confusion matrix to see its test images here."
+
+
+def positive_half_colormap() -> pg.ColorMap:
+    """White (0) to red (most): the positive half of the shared diverging map, for counts."""
+    colours = diverging_colormap().getLookupTable(0.5, 1.0, 256, alpha=False)
+    return pg.ColorMap(np.linspace(0.0, 1.0, len(colours)), colours)
+
+
+def cell_values(confusion: np.ndarray, normalised: bool) -> np.ndarray:
+    """What the matrix shows: counts, or each row as percentages of its total (of the true digit)."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    if not normalised:
+        return confusion
+    totals = confusion.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, 100.0 * confusion / np.where(totals > 0, totals, 1.0), 0.0)
+
+
+def cell_text(value: float, normalised: bool) -> str:
+    if not normalised:
+        return f"{int(round(value))}"
+    if value == 0:
+        return "0"
+    if value >= 99.95:
+        return "100"
+    return f"{value:.1f}" if value >= 0.05 else "<.1"
+
+
+def _plot_widget(owner: QWidget, object_name: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget(background=None)
+    plot.setObjectName(object_name)
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    style_plot(plot.getPlotItem(), owner)
+    return plot
+
+
+class _ConfusionView(pg.GraphicsLayoutWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setBackground(None)
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, 340)
+
+
+class EvaluationPanel(QWidget):
+    """Test accuracy, per-digit accuracy and the confusion matrix of one EvaluationReport."""
+
+    cellSelected = Signal(int, int)
+    """(true digit, predicted digit) of the confusion cell just selected."""
+    probeRequested = Signal(int)
+    """Test image index, when an image of the selected cell is double-clicked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evaluationPanel")
+        self.report = None
+        self.dataset = None
+        self.selected_cell: tuple[int, int] | None = None
+        self.selected_indices = np.zeros(0, dtype=np.int64)
+        """Test indices of the images of the selected cell, in test-set order."""
+        self.values = np.zeros((N_DIGITS, N_DIGITS))
+        """What the matrix cells currently show (counts or row fractions)."""
+
+        self.accuracy_label = QLabel("No network evaluated yet.")
+        self.accuracy_label.setObjectName("evaluationAccuracyLabel")
+        font = QFont(self.accuracy_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.accuracy_label.setFont(font)
+        self.accuracy_label.setToolTip("Share of the test images whose largest output is the true digit.")
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("evaluationSummaryLabel")
+        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.normalize_check = QCheckBox("Row-normalised")
+        self.normalize_check.setObjectName("confusionNormalize")
+        self.normalize_check.setToolTip(
+            "Show each row as shares of its true digit instead of counts. "
+            "Digits with more test images then no longer look worse just for being more common.")
+        self.normalize_check.toggled.connect(self._render_matrix)
+
+        # --- confusion matrix
+        self.confusion_plot = _ConfusionView()
+        self.confusion_plot.setObjectName("confusionPlot")
+        self.confusion_plot.setToolTip(
+            "Rows: the true digit. Columns: the digit the network answered. The green diagonal holds "
+            "the correct answers; red cells are mistakes, darker for more. Click a cell to see its images.")
+        matrix_item = self.confusion_plot.addPlot(row=0, col=0)
+        self.matrix_item = matrix_item
+        matrix_item.setMenuEnabled(False)
+        matrix_item.setMouseEnabled(x=False, y=False)
+        matrix_item.hideButtons()
+        style_plot(matrix_item, self)
+        matrix_item.invertY(True)
+        matrix_item.setLabel("left", "true digit")
+        matrix_item.setLabel("bottom", "predicted digit")
+        ticks = [[(d + 0.5, str(d)) for d in range(N_DIGITS)]]
+        for axis in ("left", "bottom"):
+            matrix_item.getAxis(axis).setTicks(ticks)
+            # Tick marks would touch the first cells' numbers and read as minus signs.
+            matrix_item.getAxis(axis).setStyle(tickLength=0)
+        matrix_item.setRange(xRange=(0, N_DIGITS), yRange=(0, N_DIGITS), padding=0.0)
+        self.matrix_image = pg.ImageItem(axisOrder="row-major")
+        self.matrix_image.setImage(np.full((N_DIGITS, N_DIGITS), np.nan, dtype=np.float32),
+                                   autoLevels=False, levels=(0.0, 1.0))
+        self.matrix_image.setRect(QRectF(0, 0, N_DIGITS, N_DIGITS))
+        matrix_item.addItem(self.matrix_image)
+        self.colour_bar = make_colour_bar(self, positive_half_colormap(), self.matrix_image, "mistakes")
+        self.confusion_plot.addItem(self.colour_bar, row=0, col=1)
+        diagonal_brush = QBrush(translucent(TRUE_LABEL_COLOUR, 90))
+        self._diagonal_cells = []
+        for d in range(N_DIGITS):
+            cell = QGraphicsRectItem(QRectF(d, d, 1, 1))
+            cell.setBrush(diagonal_brush)
+            cell.setPen(pg.mkPen(None))
+            matrix_item.addItem(cell)
+            self._diagonal_cells.append(cell)
+        self._cell_texts = []
+        cell_font = QFont(self.font())
+        cell_font.setPointSizeF(max(cell_font.pointSizeF() * 0.85, 6.0))
+        for t in range(N_DIGITS):
+            for p in range(N_DIGITS):
+                text = pg.TextItem("", anchor=(0.5, 0.5), color=text_colour(self))
+                text.setFont(cell_font)
+                text.setPos(p + 0.5, t + 0.5)
+                matrix_item.addItem(text)
+                self._cell_texts.append(text)
+        self._selection_frame = QGraphicsRectItem()
+        pen = pg.mkPen(HOVER_FRAME_COLOUR.darker(130), width=3)
+        pen.setCosmetic(True)
+        self._selection_frame.setPen(pen)
+        self._selection_frame.setZValue(20)
+        self._selection_frame.setVisible(False)
+        matrix_item.addItem(self._selection_frame)
+        self.confusion_plot.scene().sigMouseClicked.connect(self._on_matrix_clicked)
+
+        # --- per-class accuracy
+        self.class_plot = _plot_widget(self, "perClassAccuracyPlot")
+        self.class_plot.setToolTip(
+            "Accuracy on the test images of each digit; the weakest digit is orange. "
+            "The numbers above the bars give the exact values.")
+        class_item = self.class_plot.getPlotItem()
+        class_item.setTitle("Accuracy per digit (%)", color=text_colour(self).name(), size="9pt")
+        class_item.setLabel("bottom", "true digit")
+        class_item.setLabel("left", "accuracy")
+        class_item.getAxis("bottom").setTicks([[(d, str(d)) for d in range(N_DIGITS)]])
+        class_item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]])
+        class_item.setRange(xRange=(-0.6, N_DIGITS - 0.4), yRange=(0.0, 1.12), padding=0.0)
+        self.class_bars = pg.BarGraphItem(x=np.arange(N_DIGITS), height=np.zeros(N_DIGITS), width=0.7,
+                                          pen=pg.mkPen(None), brush=pg.mkBrush(BAR_COLOUR))
+        class_item.addItem(self.class_bars)
+        self._class_texts = []
+        small = QFont(self.font())
+        small.setPointSizeF(max(small.pointSizeF() * 0.8, 6.0))
+        for d in range(N_DIGITS):
+            text = pg.TextItem("", anchor=(0.5, 1.0), color=text_colour(self))
+            text.setFont(small)
+            text.setPos(d, 0.0)
+            class_item.addItem(text)
+            self._class_texts.append(text)
+
+        # --- images of the selected cell
+        self.selection_label = QLabel(SELECTION_HINT)
+        self.selection_label.setObjectName("confusionSelectionLabel")
+        self.selection_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.selection_grid = ImageGrid(preferred_size=QSize(600, 180))
+        self.selection_grid.setObjectName("confusionImages")
+        self.selection_grid.setToolTip(
+            "The test images of the selected cell, in test-set order. Double-click one to feed it "
+            "through the network in the activations view; scroll to zoom.")
+        self.selection_grid.setMinimumHeight(90)
+        self.selection_grid.cellDoubleClicked.connect(self._on_image_double_clicked)
+        self.selection_grid.cellHovered.connect(self._on_image_hovered)
+
+        header = QHBoxLayout()
+        header.addWidget(self.accuracy_label)
+        header.addWidget(self.summary_label, 1)
+        header.addWidget(self.normalize_check)
+
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(self.confusion_plot)
+        plots.addWidget(self.class_plot)
+        plots.setStretchFactor(0, 3)
+        plots.setStretchFactor(1, 2)
+
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.selection_label)
+        bottom_layout.addWidget(self.selection_grid, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(plots)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(splitter, 1)
+
+    # ------------------------------------------------------------------ API
+
+    @property
+    def normalised(self) -> bool:
+        return self.normalize_check.isChecked()
+
+    def show_report(self, report, dataset) -> None:
+        """Show an engine.analysis.evaluation.EvaluationReport of `dataset`'s test split."""
+        self.report = report
+        self.dataset = dataset
+        n_wrong = len(report.mistakes)
+        self.accuracy_label.setText(f"Test accuracy {100.0 * report.test_accuracy:.2f} %")
+        self.summary_label.setText(
+            f"   {report.n_test - n_wrong:,} of {report.n_test:,} test images right, {n_wrong:,} wrong"
+            f"   \u00b7   test loss {report.test_loss:.4f}")
+        self.summary_label.setToolTip(f"Network {report.network_description}, evaluated on the "
+                                      f"{report.n_test:,} test images of {report.dataset_name or 'the dataset'}.")
+        self._render_matrix()
+        self._render_class_accuracy()
+        if self.selected_cell is not None:
+            self.select_cell(*self.selected_cell)
+        else:
+            self._show_selection_hint()
+
+    def select_cell(self, true_digit: int, predicted_digit: int) -> np.ndarray:
+        """Show the test images of (true_digit, predicted_digit); returns their indices."""
+        if self.report is None:
+            raise RuntimeError("no evaluation shown yet")
+        if not (0 <= true_digit < N_DIGITS and 0 <= predicted_digit < N_DIGITS):
+            raise ValueError(f"digits must be 0 to {N_DIGITS - 1}, got ({true_digit}, {predicted_digit})")
+        self.selected_cell = (int(true_digit), int(predicted_digit))
+        self.selected_indices = self.report.pair_indices(true_digit, predicted_digit)
+        self._selection_frame.setRect(QRectF(predicted_digit, true_digit, 1, 1))
+        self._selection_frame.setVisible(True)
+        images = self.dataset.x_test[self.selected_indices].reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+        self.selection_grid.set_images(images, levels=(0.0, 1.0))
+        self.selection_label.setText(self._selection_text())
+        self.cellSelected.emit(*self.selected_cell)
+        return self.selected_indices
+
+    # ------------------------------------------------------------- internals
+
+    def _selection_text(self) -> str:
+        t, p = self.selected_cell
+        n = self.selected_indices.size
+        total = int(self.report.confusion[t].sum())
+        share = f" ({n / total:.1%} of the {total:,} test images of {t})" if total else ""
+        what = f"{t} recognised correctly" if t == p else f"true {t} answered as {p}"
+        if n == 0:
+            return f"{what}: no test images{share}."
+        zoom = " Scroll over them to zoom." if n > 200 else ""
+        return f"{what}: {n:,} image{'s' if n != 1 else ''}{share}. Double-click one to probe it.{zoom}"
+
+    def _show_selection_hint(self) -> None:
+        self.selected_indices = np.zeros(0, dtype=np.int64)
+        self._selection_frame.setVisible(False)
+        self.selection_grid.clear_images()
+        self.selection_label.setText(SELECTION_HINT)
+
+    def _render_matrix(self) -> None:
+        if self.report is None:
+            return
+        confusion = np.asarray(self.report.confusion)
+        self.values = cell_values(confusion, self.normalised)
+        mistakes = self.values.astype(np.float32)
+        np.fill_diagonal(mistakes, np.nan)  # the diagonal is drawn green on top
+        worst = float(np.nanmax(mistakes)) if np.isfinite(mistakes).any() else 0.0
+        top = worst if worst > 0 else 1.0
+        levels = (0.0, top)
+        self.matrix_image.setImage(mistakes, autoLevels=False, levels=levels)
+        self.colour_bar.setLevels(levels)
+        self.colour_bar.axis.setLabel("% of the true digit (mistakes)" if self.normalised else "count (mistakes)",
+                                      color=text_colour(self).name())
+        dark_text, light_text = text_colour(self), QColor("white")
+        for t in range(N_DIGITS):
+            for p in range(N_DIGITS):
+                value = self.values[t, p]
+                text = self._cell_texts[t * N_DIGITS + p]
+                text.setText(cell_text(value, self.normalised))
+                strong = t != p and top > 0 and value / top > 0.6
+                text.setColor(light_text if strong else dark_text)
+
+    def _render_class_accuracy(self) -> None:
+        accuracy = np.nan_to_num(np.asarray(self.report.per_class_accuracy, dtype=np.float64), nan=0.0)
+        weakest = int(np.argmin(accuracy))
+        plain, highlight = pg.mkBrush(BAR_COLOUR), pg.mkBrush(HIGHLIGHT_COLOUR)
+        self.class_bars.setOpts(height=accuracy,
+                                brushes=[highlight if d == weakest else plain for d in range(N_DIGITS)])
+        for d, text in enumerate(self._class_texts):
+            value = self.report.per_class_accuracy[d]
+            text.setText("\u2013" if not np.isfinite(value) else f"{100 * value:.1f}")
+            text.setPos(d, accuracy[d] + 0.01)
+
+    def _on_matrix_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.report is None:
+            return
+        view_box = self.matrix_item.vb
+        if not view_box.sceneBoundingRect().contains(event.scenePos()):
+            return
+        position = view_box.mapSceneToView(event.scenePos())
+        predicted, true_digit = int(np.floor(position.x())), int(np.floor(position.y()))
+        if 0 <= true_digit < N_DIGITS and 0 <= predicted < N_DIGITS:
+            self.select_cell(true_digit, predicted)
+
+    def _on_image_double_clicked(self, cell: int) -> None:
+        if 0 <= cell < self.selected_indices.size:
+            self.probeRequested.emit(int(self.selected_indices[cell]))
+
+    def _on_image_hovered(self, cell: int) -> None:
+        if self.selected_cell is None:
+            return
+        if 0 <= cell < self.selected_indices.size:
+            index = int(self.selected_indices[cell])
+            top = ", ".join(f"{d}: {100 * p:.1f}%" for d, p in self.report.top_k(index))
+            self.selection_label.setText(f"Test image {index}: true {self.report.labels[index]}, "
+                                         f"answered {self.report.predictions[index]}   ({top})")
+        else:
+            self.selection_label.setText(self._selection_text())

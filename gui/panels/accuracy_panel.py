@@ -1,0 +1,155 @@
+"""Train and test accuracy after every evaluation, with the latest values in large type.
+
+Accuracies change once per epoch, so a snapshot with the same evaluations as the last one
+changes nothing here (not even a repaint)."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..training.timeline_bar import TimelineCursor
+from ..widgets.colormaps import (
+    TEST_COLOUR,
+    TRAIN_COLOUR,
+    HorizontalGrid,
+    cache_axes,
+    major_ticks,
+    style_plot,
+    text_colour,
+    translucent,
+)
+
+NO_VALUE_TEXT = "\u2013"
+AXIS_WIDTH = 44
+
+
+def accuracy_text(split: str, accuracy_fraction: float | None) -> str:
+    """E.g. "Test 97.84 %", or "Test –" before the first evaluation."""
+    if accuracy_fraction is None or not np.isfinite(accuracy_fraction):
+        return f"{split} {NO_VALUE_TEXT}"
+    return f"{split} {100.0 * accuracy_fraction:.2f} %"
+
+
+def accuracy_ranges(epoch: np.ndarray, percents: list[np.ndarray]) -> tuple[tuple, tuple]:
+    """(x, y) view ranges showing every evaluation with a margin, y never beyond 0..100 %."""
+    values = np.concatenate([p[np.isfinite(p)] for p in percents]) if percents else np.empty(0)
+    if epoch.size == 0 or values.size == 0:
+        return (0.0, 1.0), (0.0, 100.0)
+    x0, x1 = float(epoch.min()), float(epoch.max())
+    x_margin = max(0.25, 0.05 * (x1 - x0))
+    low, high = float(values.min()), float(values.max())
+    y_margin = 0.15 * max(high - low, 0.5)
+    return (x0 - x_margin, x1 + x_margin), (max(0.0, low - y_margin), min(100.0, high + y_margin))
+
+
+class _AccuracyPlot(pg.PlotWidget):
+    def sizeHint(self) -> QSize:
+        # pyqtgraph's default hint (600x480) would bloat any layout.
+        return QSize(480, 260)
+
+
+class AccuracyPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("accuracyPanel")
+        self._shown: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+        self.train_label = self._big_label(
+            "Train", "trainAccuracyLabel", TRAIN_COLOUR.name(),
+            "Share of training images classified correctly at the last evaluation "
+            "(scored on a fixed subset of the training set).")
+        self.test_label = self._big_label(
+            "Test", "testAccuracyLabel", TEST_COLOUR.name(),
+            "Share of test images, never used for training, classified correctly at the last "
+            "evaluation. This is the honest measure of how well the network generalises.")
+
+        self.plot = _AccuracyPlot(background=None)
+        self.plot.setObjectName("accuracyPlot")
+        self.plot.setToolTip(
+            "Accuracy in percent after each epoch. A growing gap between train and test "
+            "means the network is memorising the training images (overfitting).")
+        self.plot.setMinimumSize(240, 140)
+        self.plot.setMenuEnabled(False)
+        plot_item = self.plot.getPlotItem()
+        style_plot(plot_item, self)
+        plot_item.setLabel("bottom", "epoch")
+        plot_item.setLabel("left", "accuracy (%)")
+        cache_axes(plot_item)
+        # A fixed axis width and ranges set here: new tick labels or data then never re-lay out
+        # the plot, which would repaint all of it (and pyqtgraph's auto-range paints twice).
+        plot_item.getAxis("left").setWidth(AXIS_WIDTH)
+        plot_item.vb.disableAutoRange()
+        plot_item.vb.setRange(xRange=(0.0, 1.0), yRange=(0.0, 100.0), padding=0.0)
+        # Horizontal grid lines only, drawn as one cheap path (see colormaps.HorizontalGrid).
+        self.grid = HorizontalGrid(text_colour(self))
+        plot_item.addItem(self.grid, ignoreBounds=True)
+        plot_item.vb.sigRangeChanged.connect(self._update_grid)
+        # Accuracy cannot leave 0..100 %, so neither may zooming or auto-range.
+        plot_item.vb.setLimits(yMin=0.0, yMax=100.0)
+        plot_item.addLegend(offset=(-8, -8), labelTextColor=text_colour(self),
+                            brush=pg.mkBrush(translucent(self.palette().window().color(), 200)))
+        self.train_curve = plot_item.plot(
+            pen=pg.mkPen(TRAIN_COLOUR, width=2), symbol="o", symbolSize=7,
+            symbolPen=pg.mkPen(TRAIN_COLOUR), symbolBrush=pg.mkBrush(TRAIN_COLOUR), name="train")
+        self.test_curve = plot_item.plot(
+            pen=pg.mkPen(TEST_COLOUR, width=2), symbol="s", symbolSize=7,
+            symbolPen=pg.mkPen(TEST_COLOUR), symbolBrush=pg.mkBrush(TEST_COLOUR), name="test")
+        self.cursor = TimelineCursor()
+        plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
+
+        labels = QHBoxLayout()
+        labels.setContentsMargins(6, 2, 6, 0)
+        labels.addWidget(self.train_label)
+        labels.addSpacing(24)
+        labels.addWidget(self.test_label)
+        labels.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(labels)
+        layout.addWidget(self.plot, 1)
+
+    def show_snapshot(self, snapshot) -> None:
+        epochs = snapshot.epochs
+        epoch = np.asarray(epochs.get("epoch", ()), dtype=np.float64)
+        train = np.asarray(epochs.get("train_accuracy", ()), dtype=np.float64)
+        test = np.asarray(epochs.get("test_accuracy", ()), dtype=np.float64)
+        if self._shown is not None and all(np.array_equal(a, b) for a, b in zip(self._shown, (epoch, train, test))):
+            return
+        self._shown = (epoch, train, test)
+        self.train_curve.setData(epoch, 100.0 * train)
+        self.test_curve.setData(epoch, 100.0 * test)
+        x_range, y_range = accuracy_ranges(epoch, [100.0 * train, 100.0 * test])
+        self.plot.getPlotItem().vb.setRange(xRange=x_range, yRange=y_range, padding=0.0)
+        self.train_label.setText(accuracy_text("Train", train[-1] if train.size else None))
+        self.test_label.setText(accuracy_text("Test", test[-1] if test.size else None))
+
+    def set_cursor(self, epoch: float | None) -> None:
+        """Mark the moment the timeline shows (fractional epochs), or hide the mark (None)."""
+        self.cursor.show_at(epoch)
+
+    @property
+    def cursor_epoch(self) -> float | None:
+        return self.cursor.epoch
+
+    def _update_grid(self, *_args) -> None:
+        plot_item = self.plot.getPlotItem()
+        x_range, y_range = plot_item.vb.viewRange()
+        self.grid.set_lines(major_ticks(plot_item.getAxis("left"), *y_range), x_range)
+
+    def _big_label(self, split: str, object_name: str, colour: str, tooltip: str) -> QLabel:
+        label = QLabel(accuracy_text(split, None))
+        label.setObjectName(object_name)
+        font = QFont(label.font())
+        font.setPointSizeF(font.pointSizeF() * 2.0)
+        font.setBold(True)
+        label.setFont(font)
+        label.setStyleSheet(f"color: {colour};")
+        label.setToolTip(tooltip)
+        # Room for the widest value, so a new value never re-lays out the panel.
+        metrics = label.fontMetrics()
+        label.setFixedSize(metrics.horizontalAdvance(accuracy_text(split, 1.0)) + 8, metrics.height() + 4)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return label

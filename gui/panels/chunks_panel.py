@@ -1,0 +1,649 @@
+"""First-layer weights as pictures: row i of W[1], reshaped to 28x28, is what neuron i looks for.
+
+All chunks are drawn into one atlas image (a single ImageItem), which stays cheap and
+legible from ten to several hundred neurons. Colours are diverging and centred on zero,
+so white always means "this pixel is ignored".
+
+Two views: the weights themselves, and their change since the run started. He-initialised
+weights are random noise of the same size as what training adds, and pixels that are blank
+in every MNIST image never change, so mid-training the weights still look like noise; the
+change since the start shows exactly what has been learned so far.
+
+The atlas is coloured by index: each weight becomes one byte, looked up in a 256-colour table
+when Qt draws the image, so a frame costs two passes over W[1] and no per-pixel colour work.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.analysis.inspect import output_influence
+
+from ..widgets.colormaps import (
+    BAR_COLOUR,
+    HOVER_FRAME_COLOUR,
+    INDEX_SEPARATOR,
+    INDEX_TRANSPARENT,
+    diverging_colormap,
+    diverging_colour,
+    diverging_index_lut,
+    diverging_indices,
+    diverging_lut,
+    make_colour_bar,
+    nice_ceiling,
+    style_plot,
+    symmetric_scale,
+    text_colour,
+)
+
+CHUNK_SIDE = 28
+WEIGHTS, CHANGE = "weights", "change"
+VIEW_NAMES = {WEIGHTS: "Weights W[1]", CHANGE: "Change since start  W[1] \u2212 W[1](0)"}
+TITLES = {
+    WEIGHTS: "First-layer weights W[1]: one 28\u00d728 chunk per neuron",
+    CHANGE: "Change since start W[1] \u2212 W[1](0): what has been learned",
+}
+NO_REFERENCE_TITLE = ("Change since start unavailable: this run began while the panel was hidden. "
+                      "Showing the weights W[1].")
+COLOUR_BAR_LABELS = {WEIGHTS: "weight  (white = 0)", CHANGE: "change  (white = 0)"}
+TITLE_TEXT = TITLES[WEIGHTS]
+HOVER_HINT = "Hover over a chunk to see its neuron and weight range; click it for details."
+NAVIGATION_HINT = "{n} neurons \u00b7 wheel to zoom, drag to pan. " + HOVER_HINT
+TOP_DIGITS = 3
+MAGNIFY_BELOW_PX = 20
+"""Chunks drawn smaller than this on screen are shown enlarged beside the hover read-out."""
+MAGNIFIER_SIDE = 56
+LIVE_INTERVAL_S = 0.1
+"""Shortest time between redraws for snapshots of a running network: weights change slowly,
+and ten pictures a second look as live as twenty at half the cost."""
+LIVE_DELAY_S = 0.025
+"""A running snapshot is drawn this much later than it arrives, so that this panel is painted
+in another turn of the event loop than the loss curve: the window never stops for both."""
+
+
+def grid_shape(n_chunks: int) -> tuple[int, int]:
+    """(rows, cols) of a near-square grid holding `n_chunks` cells, cols = ceil(sqrt(n))."""
+    cols = max(1, math.ceil(math.sqrt(n_chunks)))
+    return math.ceil(n_chunks / cols), cols
+
+
+def separator_width(cols: int) -> int:
+    # Wide grids are drawn with fewer screen pixels per weight, so their gaps need more weights' width.
+    return 1 if cols <= 8 else 2
+
+
+def chunk_atlas(first_layer_weights: np.ndarray) -> tuple[np.ndarray, int, int, int]:
+    """All rows of W[1] as 28x28 tiles in one float32 image; gaps and unused cells are NaN.
+
+    Returns (atlas, rows, cols, separator): neuron i occupies rows
+    r*(28+sep) .. +28 and columns c*(28+sep) .. +28 of the atlas, with (r, c) = divmod(i, cols)."""
+    n_chunks = first_layer_weights.shape[0]
+    rows, cols = grid_shape(n_chunks)
+    separator = separator_width(cols)
+    cell = CHUNK_SIDE + separator
+    cells = np.full((rows * cols, cell, cell), np.nan, dtype=np.float32)
+    cells[:n_chunks, :CHUNK_SIDE, :CHUNK_SIDE] = first_layer_weights.reshape(n_chunks, CHUNK_SIDE, CHUNK_SIDE)
+    atlas = cells.reshape(rows, cols, cell, cell).transpose(0, 2, 1, 3).reshape(rows * cell, cols * cell)
+    # No gap after the last row and column.
+    return atlas[: rows * cell - separator, : cols * cell - separator], rows, cols, separator
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.3f}".replace("-", "\u2212")
+
+
+@functools.lru_cache(maxsize=1)
+def _colour_table() -> list[int]:
+    """diverging_index_lut as a QImage colour table (ARGB integers)."""
+    lut = diverging_index_lut().astype(np.uint32)
+    return [int(v) for v in (lut[:, 3] << 24) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]]
+
+
+class _ChunkView(pg.GraphicsLayoutWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setBackground(None)  # the window's colour, not pyqtgraph's black
+
+    def sizeHint(self) -> QSize:
+        # pyqtgraph's default hint (600x480) would bloat any layout.
+        return QSize(420, 360)
+
+
+class ChunkDetailDialog(QDialog):
+    """One neuron's chunk at large size, its bias, and the digits it pushes up and down."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chunkDetailDialog")
+        self.setModal(False)
+        self.resize(460, 560)
+        self.neuron: int | None = None
+        self.bias = 0.0
+        self.influence = np.zeros(0)
+        self.up_digits: list[tuple[int, float]] = []
+        self.down_digits: list[tuple[int, float]] = []
+
+        self.heading = QLabel()
+        heading_font = QFont(self.heading.font())
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
+        heading_font.setBold(True)
+        self.heading.setFont(heading_font)
+
+        self.view = _ChunkView()
+        self.view.setToolTip(
+            "This neuron's weights W[1] for each input pixel, on the same colour scale as the grid. "
+            "Ink on red pixels raises the neuron's input Z[1], ink on blue pixels lowers it.")
+        self.view.ci.setContentsMargins(0, 8, 0, 8)  # room for the colour bar's end labels
+        view_box = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
+        view_box.setMouseEnabled(x=False, y=False)
+        view_box.setDefaultPadding(0.0)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setImage(np.zeros((CHUNK_SIDE, CHUNK_SIDE), dtype=np.float32), autoLevels=False,
+                                 levels=(-1.0, 1.0), lut=diverging_lut())
+        view_box.addItem(self.image_item)
+        self.color_bar = make_colour_bar(self, diverging_colormap(), self.image_item, "weight")
+        self.view.addItem(self.color_bar, row=0, col=1)
+
+        self.bias_label = QLabel()
+        self.bias_label.setObjectName("chunkBiasLabel")
+        self.bias_label.setToolTip(
+            "The bias b[1] of this neuron: added to its weighted sum of pixels before the activation.")
+
+        self.influence_plot = pg.PlotWidget(background=None)
+        self.influence_plot.setObjectName("chunkInfluencePlot")
+        self.influence_plot.setMinimumHeight(150)
+        self.influence_plot.setMenuEnabled(False)
+        self.influence_plot.setMouseEnabled(x=False, y=False)
+        self.influence_plot.hideButtons()
+        influence_item = self.influence_plot.getPlotItem()
+        style_plot(influence_item, self)
+        influence_item.setLabel("bottom", "digit")
+        influence_item.setLabel("left", "push")
+        influence_item.getAxis("left").enableAutoSIPrefix(False)
+        influence_item.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
+        influence_item.addLine(y=0, pen=pg.mkPen(text_colour(self), width=1))
+        self.influence_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, pen=pg.mkPen(None),
+                                              brush=pg.mkBrush(BAR_COLOUR))
+        influence_item.addItem(self.influence_bars)
+
+        self.influence_label = QLabel()
+        self.influence_label.setObjectName("chunkInfluenceLabel")
+        self.influence_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.influence_note = QLabel()
+        self.influence_note.setWordWrap(True)
+        self.influence_note.setEnabled(False)  # dimmed: an explanation, not a value
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.view, 3)
+        layout.addWidget(self.bias_label)
+        layout.addWidget(self.influence_plot, 2)
+        layout.addWidget(self.influence_label)
+        layout.addWidget(self.influence_note)
+
+    def show_neuron(self, network, neuron: int, scale: float) -> None:
+        """Show `neuron` of `network`'s first layer with colour levels (-scale, +scale)."""
+        self.neuron = neuron
+        self.bias = float(network.biases[0][neuron, 0])
+        chunk = network.weights[0][neuron].reshape(CHUNK_SIDE, CHUNK_SIDE)
+        self.image_item.setImage(chunk, autoLevels=False, levels=(-scale, scale))
+        self.color_bar.setLevels((-scale, scale))
+        self.setWindowTitle(f"Neuron {neuron} of the first layer")
+        self.heading.setText(f"Neuron {neuron} of the first layer: row {neuron} of W[1]")
+        self.bias_label.setText(
+            f"Bias b[1]_{neuron} = {_signed(self.bias)}      "
+            f"weights from {_signed(float(chunk.min()))} to {_signed(float(chunk.max()))}")
+
+        self.influence = np.asarray(output_influence(network, neuron), dtype=np.float64)
+        order = np.argsort(self.influence, kind="stable")
+        self.up_digits = [(int(d), float(self.influence[d])) for d in order[::-1][:TOP_DIGITS]]
+        self.down_digits = [(int(d), float(self.influence[d])) for d in order[:TOP_DIGITS]]
+        positive, negative = pg.mkBrush(diverging_colour(0.75)), pg.mkBrush(diverging_colour(-0.75))
+        self.influence_bars.setOpts(
+            x=np.arange(self.influence.size), height=self.influence,
+            brushes=[positive if v >= 0 else negative for v in self.influence])
+        self.influence_label.setText(
+            "Pushes up: " + ",  ".join(f"{d} ({_signed(v)})" for d, v in self.up_digits) + "\n"
+            "Pushes down: " + ",  ".join(f"{d} ({_signed(v)})" for d, v in self.down_digits))
+        if network.n_layers == 1:
+            self.influence_note.setText(
+                f"This network has no hidden layer: neuron {neuron} is itself the output score of digit {neuron}.")
+        elif network.n_layers == 2:
+            self.influence_note.setText(
+                f"Push = the weight W[2] from this neuron to each digit's output score (W[2][:, {neuron}]).")
+        else:
+            self.influence_note.setText(
+                f"Push = the straight-line path W[{network.n_layers}] \u00b7\u00b7\u00b7 W[2] from this neuron "
+                "to each digit's score. It ignores the activations of the later hidden layers, so it is "
+                "only a rough guide.")
+
+
+class ChunksPanel(QWidget):
+    """Grid of first-layer weight chunks (or their change since the start) with zoom, hover
+    read-out and magnifier, and a click-through detail view."""
+
+    chunkClicked = Signal(int)
+    """Emitted with the neuron index when a chunk is clicked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chunksPanel")
+        self.scale = 1.0
+        """The colour levels are (-scale, +scale) of the values shown."""
+        self.detail_dialog: ChunkDetailDialog | None = None
+        self._mode = WEIGHTS
+        self._network = None
+        self._weights = None
+        self._values = None          # what is drawn: W[1], or W[1] - W[1](0)
+        self._atlas = None           # float atlas of _values, built when asked for
+        self._reference = None       # W[1] at the start of the run on screen
+        self._last_step: int | None = None
+        self._showing_change = False
+        self._weights_scale: tuple[object, float] | None = None
+        self._grid = (0, 0, 0, 1)  # (n_chunks, rows, cols, separator)
+        self._buffers: dict = {}
+        self._display = np.zeros((CHUNK_SIDE, CHUNK_SIDE), dtype=np.uint8)
+        self._hovered: int | None = None
+        self._last_render = float("-inf")
+        self._deferred = QTimer(self)
+        self._deferred.setSingleShot(True)
+        self._deferred.timeout.connect(self._render)
+        self._bar_label = COLOUR_BAR_LABELS[WEIGHTS]
+        self._hint = HOVER_HINT
+
+        self.title = QLabel(TITLES[WEIGHTS])
+        self.title.setObjectName("chunksTitle")
+        title_font = QFont(self.title.font())
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        # The title changes with the view; it must never widen the panel.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.view_combo = QComboBox()
+        self.view_combo.setObjectName("chunksViewCombo")
+        for mode in (WEIGHTS, CHANGE):
+            self.view_combo.addItem(VIEW_NAMES[mode], mode)
+        self.view_combo.setToolTip(
+            "Weights: W[1] itself. Change since start: W[1] minus the weights this run started "
+            "from, which shows what training has added so far (the random starting weights hide it).")
+        self.view_combo.currentIndexChanged.connect(self._on_view_changed)
+
+        self.fit_button = QToolButton()
+        self.fit_button.setObjectName("chunksFitButton")
+        self.fit_button.setText("Fit all")
+        self.fit_button.setToolTip("Zoom out to show every neuron's chunk.")
+        self.fit_button.clicked.connect(self.fit_all)
+
+        self.view = _ChunkView()
+        self.view.setObjectName("chunksView")
+        self.view.setToolTip(
+            "Each square is one first-layer neuron: its weights W[1] for the 784 input pixels, laid out "
+            "as the 28\u00d728 image. Red pixels excite the neuron when inked, blue ones inhibit it, "
+            "white ones it ignores. Scroll to zoom, drag to pan, click a square for details.")
+        # Room above and below for the colour bar's end labels.
+        self.view.ci.setContentsMargins(0, 8, 0, 8)
+        self.view_box = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
+        self.view_box.setDefaultPadding(0.01)
+        self.view_box.disableAutoRange()  # the range is set by fit_all and the user, never by new data
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setImage(self._display, autoLevels=False, levels=None, lut=diverging_index_lut())
+        self.view_box.addItem(self.image_item)
+        # The bar shows the scale only: the image is coloured by index (see colormaps).
+        self.color_bar = make_colour_bar(self, diverging_colormap(), None, COLOUR_BAR_LABELS[WEIGHTS])
+        self.view.addItem(self.color_bar, row=0, col=1)
+
+        self._hover_frame = QGraphicsRectItem()
+        pen = pg.mkPen(HOVER_FRAME_COLOUR, width=2)
+        pen.setCosmetic(True)  # constant screen width at any zoom
+        self._hover_frame.setPen(pen)
+        self._hover_frame.setZValue(10)
+        self._hover_frame.setVisible(False)
+        self.view_box.addItem(self._hover_frame, ignoreBounds=True)
+
+        self.magnifier = QLabel()
+        self.magnifier.setObjectName("chunkMagnifier")
+        self.magnifier.setFixedSize(MAGNIFIER_SIDE, MAGNIFIER_SIDE)
+        self.magnifier.setToolTip("The chunk under the pointer, enlarged (shown when chunks are drawn small).")
+        keep_space = self.magnifier.sizePolicy()
+        keep_space.setRetainSizeWhenHidden(True)  # showing it must not move the read-out
+        self.magnifier.setSizePolicy(keep_space)
+        self.magnifier.setVisible(False)
+
+        self.hover_label = QLabel(HOVER_HINT)
+        self.hover_label.setObjectName("chunkHoverLabel")
+        self.hover_label.setToolTip("The neuron under the pointer and the range of its weights W[1].")
+        self.hover_label.setWordWrap(True)
+        # Long read-outs must not widen the panel.
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.view_combo)
+        header.addStretch(1)
+        header.addWidget(self.fit_button)
+        hover_row = QHBoxLayout()
+        hover_row.setContentsMargins(0, 0, 0, 0)
+        hover_row.addWidget(self.magnifier)
+        hover_row.addWidget(self.hover_label, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(hover_row)
+
+        scene = self.view.scene()
+        scene.sigMouseMoved.connect(self._on_mouse_moved)
+        scene.sigMouseClicked.connect(self._on_mouse_clicked)
+        self.chunkClicked.connect(self.open_detail)
+
+    # ------------------------------------------------------------------ API
+
+    def show_snapshot(self, snapshot) -> None:
+        weights = snapshot.network.weights[0]
+        self._note_reference(snapshot, weights)
+        if weights is self._weights:
+            return
+        self._network = snapshot.network
+        self._weights = weights
+        same_grid = self._values is not None and self._values.shape == weights.shape
+        if snapshot.state == "running" and same_grid:
+            # Draw the newest weights a moment later (and no sooner than the interval allows).
+            if not self._deferred.isActive():
+                wait = max(self._last_render + LIVE_INTERVAL_S - time.perf_counter(), LIVE_DELAY_S)
+                self._deferred.start(max(1, int(wait * 1000)))
+            return
+        self._render()
+
+    def set_reference(self, network) -> None:
+        """Use `network`'s W[1] as the start of the run for the change view (None: forget it).
+
+        Snapshots of step 0 set the reference by themselves; this is for a caller that knows
+        the start of a run this panel did not see (it was hidden then)."""
+        self._reference = None if network is None else network.weights[0]
+        if self._reference is not None and self._weights is not None and self._reference.shape != self._weights.shape:
+            self._reference = None
+        if self._mode == CHANGE and self._weights is not None:
+            self._render()
+
+    @property
+    def mode(self) -> str:
+        """"weights" or "change" (since the start of the run)."""
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in VIEW_NAMES:
+            raise ValueError(f"mode must be one of {', '.join(VIEW_NAMES)}, got {mode!r}")
+        self.view_combo.setCurrentIndex(self.view_combo.findData(mode))
+
+    @property
+    def showing_change(self) -> bool:
+        """True when the picture is W[1] - W[1](0) (the change view with a known start)."""
+        return self._showing_change
+
+    @property
+    def values(self) -> np.ndarray | None:
+        """The (n, 784) values drawn: W[1], or its change since the start."""
+        return self._values
+
+    @property
+    def levels(self) -> tuple[float, float]:
+        return -self.scale, self.scale
+
+    @property
+    def atlas(self) -> np.ndarray | None:
+        """The values drawn as a float atlas (see chunk_atlas): NaN in gaps and unused cells."""
+        if self._atlas is None and self._values is not None:
+            self._atlas = chunk_atlas(self._values)[0]
+        return self._atlas
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        """(rows, cols) of the chunk grid last rendered."""
+        return self._grid[1], self._grid[2]
+
+    @property
+    def separator(self) -> int:
+        """Width in atlas pixels of the gaps between chunks."""
+        return self._grid[3]
+
+    def atlas_rect(self) -> QRectF:
+        """The area of the view holding every chunk."""
+        _, rows, cols, separator = self._grid
+        cell = CHUNK_SIDE + separator
+        return QRectF(0, 0, max(cols * cell - separator, 1), max(rows * cell - separator, 1))
+
+    def fit_all(self) -> None:
+        """Zoom out to show every chunk."""
+        self.view_box.setRange(self.atlas_rect(), padding=0.01)
+
+    def chunk_screen_size(self) -> float:
+        """Side of one chunk on screen, in pixels, at the current zoom."""
+        pixel = self.view_box.viewPixelSize()[0]
+        return CHUNK_SIDE / pixel if pixel > 0 else 0.0
+
+    def chunk_origin(self, neuron: int) -> tuple[int, int]:
+        """(row, col) of the atlas pixel where `neuron`'s chunk starts."""
+        _, _, cols, separator = self._grid
+        row, col = divmod(neuron, cols)
+        cell = CHUNK_SIDE + separator
+        return row * cell, col * cell
+
+    def chunk_at(self, x: float, y: float) -> int | None:
+        """The neuron whose chunk covers atlas position (x = column, y = row), or None for gaps."""
+        n_chunks, rows, cols, separator = self._grid
+        if n_chunks == 0 or x < 0 or y < 0:
+            return None
+        cell = CHUNK_SIDE + separator
+        col, x_in_cell = divmod(x, cell)
+        row, y_in_cell = divmod(y, cell)
+        if x_in_cell >= CHUNK_SIDE or y_in_cell >= CHUNK_SIDE or col >= cols or row >= rows:
+            return None
+        neuron = int(row) * cols + int(col)
+        return neuron if neuron < n_chunks else None
+
+    def open_detail(self, neuron: int) -> ChunkDetailDialog:
+        """Show (and raise) the detail window for `neuron`; the window is created once and reused."""
+        if self._network is None:
+            raise RuntimeError("no network shown yet")
+        if not 0 <= neuron < self._grid[0]:
+            raise ValueError(f"neuron must be between 0 and {self._grid[0] - 1}, got {neuron}")
+        if self.detail_dialog is None:
+            self.detail_dialog = ChunkDetailDialog(self)
+        self.detail_dialog.show_neuron(self._network, neuron, self._scale_of_weights())
+        self.detail_dialog.show()
+        self.detail_dialog.raise_()
+        return self.detail_dialog
+
+    # ------------------------------------------------------------- internals
+
+    def _note_reference(self, snapshot, weights: np.ndarray) -> None:
+        """Keep W[1] of the start of the run (step 0, or a loaded model) for the change view."""
+        step = snapshot.step
+        if step == 0:
+            self._reference = weights
+        elif self._last_step is not None and step < self._last_step:
+            self._reference = None  # a new run whose first weights this panel never saw
+        self._last_step = step
+        if self._reference is not None and self._reference.shape != weights.shape:
+            self._reference = None
+
+    def _render(self) -> None:
+        self._deferred.stop()
+        weights = self._weights
+        if weights is None:
+            return
+        self._last_render = time.perf_counter()
+        n_chunks = weights.shape[0]
+        rows, cols = grid_shape(n_chunks)
+        separator = separator_width(cols)
+        architecture_changed = self._grid != (n_chunks, rows, cols, separator)
+        if architecture_changed:
+            self._grid = (n_chunks, rows, cols, separator)
+            self._allocate(n_chunks, rows, cols, separator)
+
+        change = self._mode == CHANGE and self._reference is not None
+        if change:
+            values = np.subtract(weights, self._reference, out=self._buffers["change"])
+        else:
+            values = weights
+        self._values = values
+        self._atlas = None
+        self._showing_change = change
+        self.scale = nice_ceiling(symmetric_scale(values))
+        indices = diverging_indices(values, self.scale, out=self._buffers["indices"], work=self._buffers["work"])
+        self._place(indices)
+        self.image_item.setImage(self._display, autoLevels=False, levels=None)
+        if self.color_bar.levels() != self.levels:
+            self.color_bar.setLevels(self.levels)
+        self._update_texts()
+
+        if architecture_changed:
+            self._hint = NAVIGATION_HINT.format(n=n_chunks)
+            # Panning and zooming can never lose the grid, yet a viewport of any shape can
+            # still show all of it (the aspect is locked, so one side shows beyond the grid).
+            width, height = self.atlas_rect().width(), self.atlas_rect().height()
+            self.view_box.setLimits(xMin=-width, xMax=2 * width, yMin=-height, yMax=2 * height,
+                                    minXRange=CHUNK_SIDE / 2, minYRange=CHUNK_SIDE / 2)
+            self.fit_all()
+            self._hide_hover()
+        elif self._hovered is not None:
+            self._show_hover(self._hovered)
+
+        if self.detail_dialog is not None and self.detail_dialog.isVisible():
+            neuron = self.detail_dialog.neuron
+            if neuron is not None and neuron < n_chunks:
+                self.detail_dialog.show_neuron(self._network, neuron, self._scale_of_weights())
+            else:
+                self.detail_dialog.hide()
+
+    def _allocate(self, n_chunks: int, rows: int, cols: int, separator: int) -> None:
+        """Buffers for one architecture, so that a frame allocates nothing."""
+        cell = CHUNK_SIDE + separator
+        self._buffers = {
+            "change": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
+            "work": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
+            "indices": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.uint8),
+        }
+        # Gaps between used cells get the separator colour, cells after the last neuron
+        # stay transparent; only the chunks themselves are rewritten per frame.
+        display = np.full((rows * cell, cols * cell), INDEX_TRANSPARENT, dtype=np.uint8)
+        full_rows, last = divmod(n_chunks, cols)
+        display[: full_rows * cell, : cols * cell - separator] = INDEX_SEPARATOR
+        if last:
+            display[full_rows * cell: full_rows * cell + CHUNK_SIDE, : last * cell - separator] = INDEX_SEPARATOR
+        self._full_display = display
+        self._display = display[: rows * cell - separator, : cols * cell - separator]
+
+    def _place(self, indices: np.ndarray) -> None:
+        """Copy each neuron's 784 indices into its 28x28 cell with strided views (no loop)."""
+        n_chunks, rows, cols, separator = self._grid
+        cell = CHUNK_SIDE + separator
+        cells = self._full_display.reshape(rows, cell, cols, cell)
+        full_rows, last = divmod(n_chunks, cols)
+        if full_rows:
+            cells[:full_rows, :CHUNK_SIDE, :, :CHUNK_SIDE] = (
+                indices[: full_rows * cols].reshape(full_rows, cols, CHUNK_SIDE, CHUNK_SIDE).transpose(0, 2, 1, 3))
+        if last:
+            cells[full_rows, :CHUNK_SIDE, :last, :CHUNK_SIDE] = (
+                indices[full_rows * cols:].reshape(last, CHUNK_SIDE, CHUNK_SIDE).transpose(1, 0, 2))
+
+    def _scale_of_weights(self) -> float:
+        """The colour scale of W[1] itself (the detail view always shows weights)."""
+        if self._mode == WEIGHTS or not self._showing_change:
+            return self.scale
+        if self._weights_scale is None or self._weights_scale[0] is not self._weights:
+            self._weights_scale = (self._weights, nice_ceiling(symmetric_scale(self._weights)))
+        return self._weights_scale[1]
+
+    def _update_texts(self) -> None:
+        if self._showing_change:
+            title, bar = TITLES[CHANGE], COLOUR_BAR_LABELS[CHANGE]
+        elif self._mode == CHANGE:
+            title, bar = NO_REFERENCE_TITLE, COLOUR_BAR_LABELS[WEIGHTS]
+        else:
+            title, bar = TITLES[WEIGHTS], COLOUR_BAR_LABELS[WEIGHTS]
+        if self.title.text() != title:
+            self.title.setText(title)
+        if self._bar_label != bar:
+            self._bar_label = bar
+            self.color_bar.axis.setLabel(bar, color=text_colour(self).name())
+
+    def _on_view_changed(self, _index: int) -> None:
+        self._mode = self.view_combo.currentData()
+        self._render()
+        if self._weights is None:
+            self._update_texts()
+
+    def _neuron_under(self, scene_position: QPointF) -> int | None:
+        if not self.view_box.sceneBoundingRect().contains(scene_position):
+            return None
+        position = self.view_box.mapSceneToView(scene_position)
+        return self.chunk_at(position.x(), position.y())
+
+    def _on_mouse_moved(self, scene_position: QPointF) -> None:
+        neuron = self._neuron_under(scene_position)
+        if neuron is None:
+            self._hide_hover()
+        else:
+            self._show_hover(neuron)
+
+    def _show_hover(self, neuron: int) -> None:
+        self._hovered = neuron
+        row = self._values[neuron]
+        what = "change since start" if self._showing_change else "weights"
+        self.hover_label.setText(
+            f"Neuron {neuron}:  {what} from {_signed(float(row.min()))} to {_signed(float(row.max()))},  "
+            f"bias b[1] = {_signed(float(self._network.biases[0][neuron, 0]))}")
+        top, left = self.chunk_origin(neuron)
+        self._hover_frame.setRect(QRectF(left, top, CHUNK_SIDE, CHUNK_SIDE))
+        self._hover_frame.setVisible(True)
+        if self.chunk_screen_size() < MAGNIFY_BELOW_PX:
+            self._show_magnified(neuron)
+        else:
+            self.magnifier.setVisible(False)
+
+    def _show_magnified(self, neuron: int) -> None:
+        pixels = np.ascontiguousarray(self._buffers["indices"][neuron].reshape(CHUNK_SIDE, CHUNK_SIDE))
+        image = QImage(pixels.data, CHUNK_SIDE, CHUNK_SIDE, CHUNK_SIDE, QImage.Format.Format_Indexed8)
+        image.setColorTable(_colour_table())
+        enlarged = image.scaled(MAGNIFIER_SIDE, MAGNIFIER_SIDE, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                Qt.TransformationMode.FastTransformation)  # crisp, square weights
+        self.magnifier.setPixmap(QPixmap.fromImage(enlarged))
+        self.magnifier.setVisible(True)
+
+    def _hide_hover(self) -> None:
+        self._hovered = None
+        self._hover_frame.setVisible(False)
+        self.magnifier.setVisible(False)
+        self.hover_label.setText(self._hint)
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        neuron = self._neuron_under(event.scenePos())
+        if neuron is not None:
+            self.chunkClicked.emit(neuron)
+
+    def leaveEvent(self, event) -> None:
+        self._hide_hover()
+        super().leaveEvent(event)

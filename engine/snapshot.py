@@ -6,6 +6,7 @@ it while training goes on; nothing in it refers to the live network.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 
@@ -13,14 +14,35 @@ from .config import TrainConfig
 from .gradient_flow import GradientFlow
 from .network import Network
 
-STATES = ("idle", "running", "paused", "finished", "stopped", "diverged")
+
+class RunState(str, Enum):
+    """What a training run is doing. A str, so a state compares equal to its name and is
+    written to files and JSON as that name."""
+
+    IDLE = "idle"            # no run: a loaded model, or nothing
+    RUNNING = "running"
+    PAUSED = "paused"
+    DIVERGED = "diverged"    # paused by the trainer: the loss stopped being finite
+    STOPPED = "stopped"      # ended before its last epoch; the results stay
+    FINISHED = "finished"    # every epoch trained
+
+    __str__ = str.__str__
+
+    @property
+    def is_active(self) -> bool:
+        """The run's thread is alive and its trainer takes commands."""
+        return self in ACTIVE_STATES
+
+
+ACTIVE_STATES = frozenset({RunState.RUNNING, RunState.PAUSED, RunState.DIVERGED})
+STATES = tuple(RunState)
 
 
 @dataclass(frozen=True)
 class Snapshot:
     network: Network            # a private copy of the weights: read it, never train it
     config: TrainConfig
-    state: str                  # one of STATES
+    state: RunState             # (or its name)
     step: int = 0               # batches trained so far
     epoch: int = 0              # completed epochs
     epoch_progress: float = 0.0  # fractional epochs (x axis of the curves)

@@ -25,6 +25,10 @@ from .schedules import lr_factor
 
 TRAIN_EVAL_SIZE = 10_000  # training examples scored at each evaluation (a fixed subset: cheap, unbiased)
 EVAL_CHUNK = 5_000
+LIVE_SETTINGS = frozenset({"lr", "momentum", "l2", "dropout", "schedule", "step_epochs", "gamma",
+                           "augment_shift", "augment_rotate", "augment_noise", "slow_motion_s"})
+"""Settings that may change while a run trains (Trainer.update_settings); the others shape the
+network or the run and stay as the run started."""
 """Examples per forward pass during evaluation: large enough for full-speed matrix products,
 small enough that the activations of a chunk (24 MB for 784-400-200-10) stay a small part
 of the app's memory."""
@@ -199,9 +203,7 @@ class Trainer:
     def update_settings(self, **changes):
         """Change settings that are safe mid-run: lr, momentum, l2, dropout, schedule,
         augmentation and slow motion. Validated first; raises ValueError and changes nothing."""
-        allowed = {"lr", "momentum", "l2", "dropout", "schedule", "step_epochs", "gamma",
-                   "augment_shift", "augment_rotate", "augment_noise", "slow_motion_s"}
-        unknown = set(changes) - allowed
+        unknown = set(changes) - LIVE_SETTINGS
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))} while training")
         new = self.config.with_changes(**changes)

@@ -253,6 +253,25 @@ def apply_edits(network: Network, edits: LabEdits) -> Network:
     return edited
 
 
+class EditedCopy:
+    """The edited copy of a network, made once per network and set of edits (the answer to every
+    stroke on the drawing pad must not copy the weights again)."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[Network, LabEdits, Network] | None = None
+
+    def of(self, network: Network, edits: LabEdits | None) -> Network:
+        """`network` itself without edits, otherwise its copy with `edits` (those that fit it) applied."""
+        if edits is None or edits.is_empty:
+            return network
+        cached = self._cached
+        if cached is not None and cached[0] is network and cached[1] == edits:
+            return cached[2]
+        edited = apply_edits(network, edits.fitting(network.layer_sizes))
+        self._cached = (network, edits, edited)
+        return edited
+
+
 def network_accuracy(network: Network, x_test: np.ndarray, y_test: np.ndarray, chunk: int = EVALUATION_CHUNK) -> float:
     """The fraction of rows of `x_test` (n, n_inputs) whose argmax output is `y_test`, computed
     `chunk` images at a time in the network's dtype (float32 for every network the app trains)."""

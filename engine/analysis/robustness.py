@@ -26,9 +26,19 @@ DEFAULT_SAMPLE = 2000
 
 def add_noise(x: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Rows x (m, 784) plus Gaussian noise of standard deviation `sigma`, clipped to [0, 1]."""
+    noise = None if sigma == 0 else _standard_noise(x, rng)  # no draw at sigma 0: rng is left as it was
+    return _add_scaled_noise(x, sigma, noise)
+
+
+def _standard_noise(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One standard normal draw of x's shape and dtype (drawn in float32 whatever x's dtype)."""
+    return rng.standard_normal(x.shape, dtype=np.float32).astype(x.dtype, copy=False)
+
+
+def _add_scaled_noise(x: np.ndarray, sigma: float, noise: np.ndarray | None) -> np.ndarray:
+    """x + sigma * noise clipped to [0, 1]; a copy of x when sigma is 0 (noise is then not used)."""
     if sigma == 0:
         return x.copy()
-    noise = rng.standard_normal(x.shape, dtype=np.float32).astype(x.dtype, copy=False)
     return np.clip(x + x.dtype.type(sigma) * noise, 0.0, 1.0)
 
 
@@ -52,26 +62,26 @@ def _filter_3x3(x: np.ndarray, reduce) -> np.ndarray:
     return out.reshape(x.shape)
 
 
-def thicken(x: np.ndarray, pixels: int = 1) -> np.ndarray:
-    """Grey-scale dilation: each pass takes the brightest pixel of every 3x3 neighbourhood,
-    making strokes about one pixel wider on each side."""
+def _repeat_filter_3x3(x: np.ndarray, pixels: int, reduce) -> np.ndarray:
+    """`pixels` passes of the 3x3 `reduce` filter over a copy of x (x itself is unchanged)."""
     if pixels < 0:
         raise ValueError(f"pixels must be >= 0, got {pixels}")
     out = x.copy()
     for _ in range(pixels):
-        out = _filter_3x3(out, np.maximum)
+        out = _filter_3x3(out, reduce)
     return out
+
+
+def thicken(x: np.ndarray, pixels: int = 1) -> np.ndarray:
+    """Grey-scale dilation: each pass takes the brightest pixel of every 3x3 neighbourhood,
+    making strokes about one pixel wider on each side."""
+    return _repeat_filter_3x3(x, pixels, np.maximum)
 
 
 def thin(x: np.ndarray, pixels: int = 1) -> np.ndarray:
     """Grey-scale erosion: each pass takes the darkest pixel of every 3x3 neighbourhood,
     making strokes about one pixel narrower on each side (thin strokes disappear)."""
-    if pixels < 0:
-        raise ValueError(f"pixels must be >= 0, got {pixels}")
-    out = x.copy()
-    for _ in range(pixels):
-        out = _filter_3x3(out, np.minimum)
-    return out
+    return _repeat_filter_3x3(x, pixels, np.minimum)
 
 
 def change_stroke(x: np.ndarray, pixels: int) -> np.ndarray:
@@ -120,10 +130,10 @@ def robustness_curves(network: Network, dataset, n: int = DEFAULT_SAMPLE,
     n = min(int(n), dataset.n_test)
     x = np.ascontiguousarray(dataset.x_test[:n], dtype=network.dtype)
     labels = np.asarray(dataset.y_test[:n])
-    noise = np.random.default_rng(seed).standard_normal(x.shape, dtype=np.float32).astype(x.dtype, copy=False)
+    noise = _standard_noise(x, np.random.default_rng(seed))
     plans = (
         ("noise", "Gaussian pixel noise", "noise standard deviation \u03c3", noise_levels,
-         lambda s: x.copy() if s == 0 else np.clip(x + x.dtype.type(s) * noise, 0.0, 1.0)),
+         lambda s: _add_scaled_noise(x, s, noise)),
         ("rotation", "Rotation", "angle (degrees)", angles, lambda a: rotate(x, a)),
         ("stroke", "Stroke thickness", "pixels added (+) or removed (\u2212) per side", stroke_changes,
          lambda p: change_stroke(x, int(p))),

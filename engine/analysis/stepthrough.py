@@ -15,13 +15,18 @@ GradientDescent. The only products computed here are the ones backward() overwri
 Each step also says which operand cells produced each result cell (row i of W and column j
 of A for a product, the same cell for an element-wise operation, the whole column for a
 softmax, the row of dZ for db), so a view can highlight them.
+
+This module builds the steps (step_through, and its two modes: example_steps for seed 001's
+editable example, image_steps for one image through a real network). The pieces it builds from
+live beside it, and every public name is importable from here too:
+
+    stepthrough_model      Step, StepMatrix, CellBlock, MatrixSource, StepThrough; which cells feed which
+    stepthrough_example    seed 001's numbers, Example and its edits, parse_entry / parse_alpha
+    stepthrough_formulas   the text of each result cell's formula
 """
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 
@@ -29,355 +34,85 @@ from ..activations import HIDDEN, OUTPUT
 from ..losses import one_hot
 from ..network import Network
 from ..optimizers import GradientDescent
+from .stepthrough_example import (
+    MAX_ENTRY,
+    SEED_001_ALPHA,
+    SEED_001_BIASES,
+    SEED_001_WEIGHTS,
+    SEED_001_X,
+    SEED_001_Y,
+    Example,
+    parse_alpha,
+    parse_entry,
+    seed_001_example,
+)
+from .stepthrough_formulas import (
+    EXPANDED_TERMS,
+    _activation_formula,
+    _cross_entropy_formula,
+    _difference_formula,
+    _hadamard_formula,
+    _product_formula,
+    _row_mean_formula,
+    _softmax_formula,
+    _update_formula,
+)
+from .stepthrough_model import (
+    ACTIVATION_SYMBOLS,
+    KINDS,
+    MAX_ALPHA,
+    MINUS,
+    NEW_SUFFIX,
+    PHASES,
+    TRANSPOSE,
+    CellBlock,
+    MatrixSource,
+    Step,
+    StepMatrix,
+    StepThrough,
+    StepThroughError,
+    _factor,
+    _short,
+    format_value,
+)
 
-PHASES = ("forward", "loss", "backward", "update")
+__all__ = [
+    "ACTIVATION_SYMBOLS",
+    "EXPANDED_TERMS",
+    "KINDS",
+    "MAX_ALPHA",
+    "MAX_ENTRY",
+    "MINUS",
+    "NEW_SUFFIX",
+    "PHASES",
+    "PREVIEW",
+    "SEED_001_ALPHA",
+    "SEED_001_BIASES",
+    "SEED_001_WEIGHTS",
+    "SEED_001_X",
+    "SEED_001_Y",
+    "TRANSPOSE",
+    "WHOLE_UP_TO",
+    "CellBlock",
+    "Example",
+    "MatrixSource",
+    "Step",
+    "StepMatrix",
+    "StepThrough",
+    "StepThroughError",
+    "example_steps",
+    "format_value",
+    "image_steps",
+    "parse_alpha",
+    "parse_entry",
+    "seed_001_example",
+    "step_through",
+]
+
 PREVIEW = 6
 """Rows and columns of each matrix shown in summary mode..."""
 WHOLE_UP_TO = 10
 """...except that dimensions this small are shown whole (all ten output digits, for one)."""
-MAX_ENTRY = 1e6
-"""Largest magnitude accepted for an edited entry: beyond it every number on screen is noise."""
-MAX_ALPHA = 1e4  # the same bound TrainConfig puts on the learning rate
-EXPANDED_TERMS = 8
-"""A cell's formula lists its terms one by one up to this many; longer sums are summarised."""
-
-# Seed 001's worked example (the "Initial Setup" section of 001_d784944db806b226.txt):
-# a 3-3-3-3-3 ReLU network with zero biases, X = [1, 4, 7]^T and target Y = [1, 0, 0]^T.
-# The document leaves alpha open, so the app's usual 0.1 is used.
-SEED_001_WEIGHTS = (
-    ((0.2, -0.1, 0.4), (0.5, 0.3, -0.6), (-0.2, 0.1, 0.3)),
-    ((0.1, -0.2, 0.5), (0.4, 0.1, -0.3), (-0.1, 0.3, 0.2)),
-    ((0.3, 0.1, -0.4), (0.2, -0.5, 0.6), (-0.3, 0.2, 0.4)),
-    ((0.2, -0.1, 0.5), (0.4, 0.1, -0.3), (-0.2, 0.3, 0.2)),
-)
-SEED_001_BIASES = ((0.0, 0.0, 0.0),) * 4
-SEED_001_X = (1.0, 4.0, 7.0)
-SEED_001_Y = (1.0, 0.0, 0.0)
-SEED_001_ALPHA = 0.1
-
-ACTIVATION_SYMBOLS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "\u03c3", "tanh": "tanh",
-                      "softmax": "softmax", "identity": "identity"}
-MINUS = "\u2212"
-NEW_SUFFIX = " (new)"
-TRANSPOSE = "\u1d40"
-
-
-class StepThroughError(ValueError):
-    """An example or an edit that cannot be stepped through; the message says why."""
-
-
-def format_value(value: float) -> str:
-    """A number as the grids show it: four decimals, or scientific notation when that would
-    hide it (tiny gradients) or be too wide; a true minus sign."""
-    value = float(value)
-    if value == 0.0:
-        text = "0.0000"
-    elif not math.isfinite(value):
-        text = str(value)
-    elif 1e-3 <= abs(value) < 1e5:
-        text = f"{value:.4f}"
-    else:
-        text = f"{value:.2e}"
-    return text.replace("-", MINUS)
-
-
-def _short(value: float, digits: int = 5) -> str:
-    """A number inside a formula: up to `digits` significant digits, no trailing zeros."""
-    value = float(value) + 0.0  # -0.0 + 0.0 is 0.0: no "minus zero" on screen
-    return f"{value:.{digits}g}".replace("-", MINUS)
-
-
-def _factor(value: float) -> str:
-    """A number multiplied by another: negative ones in parentheses, "0.2×(−0.67)"."""
-    text = _short(value)
-    return f"({text})" if text.startswith(MINUS) else text
-
-
-def _signed_term(text: str, first: bool) -> str:
-    if first:
-        return text
-    return f"{MINUS} {text[1:]}" if text.startswith(MINUS) else f"+ {text}"
-
-
-# --------------------------------------------------------------------------- matrices and cells
-
-@dataclass(frozen=True)
-class MatrixSource:
-    """Which input of the example a shown matrix is (so an edit of its cell can be applied):
-    kind "W", "b" (with its layer), "X" or "Y"; `transposed` when shown as its transpose."""
-    kind: str
-    layer: int = 0
-    transposed: bool = False
-
-    def entry(self, row: int, col: int) -> tuple[int, int]:
-        """The (row, col) in the example's own array of cell (row, col) as shown."""
-        return (col, row) if self.transposed else (row, col)
-
-
-@dataclass(frozen=True, eq=False)
-class StepMatrix:
-    """One matrix of a step: its name in the seeds' notation, its values (read-only), and the
-    window of rows and columns a summary shows."""
-    name: str
-    values: np.ndarray
-    row_window: range
-    col_window: range
-    source: MatrixSource | None = None
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.values.shape
-
-    @functools.cached_property
-    def _wide(self) -> np.ndarray:
-        return self.values.astype(np.float64, copy=False)
-
-    @functools.cached_property
-    def norm(self) -> float:
-        """Frobenius norm: sqrt of the sum of the squares of every entry."""
-        return float(np.sqrt(np.sum(self._wide * self._wide)))
-
-    @functools.cached_property
-    def minimum(self) -> float:
-        return float(self._wide.min())
-
-    @functools.cached_property
-    def maximum(self) -> float:
-        return float(self._wide.max())
-
-    @functools.cached_property
-    def mean(self) -> float:
-        return float(self._wide.mean())
-
-    @property
-    def is_whole(self) -> bool:
-        """True when the window covers every entry (small matrices)."""
-        return len(self.row_window) == self.shape[0] and len(self.col_window) == self.shape[1]
-
-    def preview(self) -> np.ndarray:
-        """The entries inside the window, as float64."""
-        return self._wide[self.row_window.start:self.row_window.stop, self.col_window.start:self.col_window.stop]
-
-    def shape_text(self) -> str:
-        return f"{self.shape[0]}\u00d7{self.shape[1]}"
-
-    def summary_lines(self) -> tuple[str, str, str, str]:
-        """Frobenius norm, min, max and mean, one short line each (they sit under narrow grids)."""
-        return (f"\u2016\u00b7\u2016F = {_short(self.norm, 4)}", f"min  {_short(self.minimum, 4)}",
-                f"max  {_short(self.maximum, 4)}", f"mean {_short(self.mean, 4)}")
-
-    def summary_text(self) -> str:
-        return "   ".join(self.summary_lines())
-
-
-@dataclass(frozen=True)
-class CellBlock:
-    """A rectangle of cells of matrix `matrix` of a step (0 is the result, 1.. the operands)."""
-    matrix: int
-    rows: range
-    cols: range
-
-    def __contains__(self, cell) -> bool:
-        row, col = cell
-        return row in self.rows and col in self.cols
-
-    def cells(self) -> list[tuple[int, int]]:
-        return [(r, c) for r in self.rows for c in self.cols]
-
-
-KINDS = ("matmul", "elementwise", "column", "row_mean", "all")
-"""How a step's result cells depend on its operands:
-matmul       result (i, j) <- row i of operand 1, column j of operand 2, row i of an operand 3 (bias)
-elementwise  result (i, j) <- cell (i, j) of every operand
-column       result (i, j) <- column j of every operand (softmax couples a whole column)
-row_mean     result (i, 0) <- row i of operand 1 (db is the mean of dZ's row)
-all          result (0, 0) <- every cell of every operand (the loss)"""
-
-
-@dataclass(frozen=True, eq=False)
-class Step:
-    index: int
-    phase: str
-    title: str
-    equation: str
-    note: str
-    kind: str
-    result: StepMatrix
-    operands: tuple[StepMatrix, ...]
-    arrangement: tuple
-    """How to lay the step out: matrix indices (0 the result, 1.. the operands) and operator
-    text in reading order, e.g. (0, "=", 1, "\u00b7", 2, "+", 3) for Z = W A + b."""
-    cell_formula: Callable[[int, int], str] = field(repr=False, default=None)
-
-    @property
-    def matrices(self) -> tuple[StepMatrix, ...]:
-        """The result first, then the operands; CellBlock.matrix indexes this tuple."""
-        return (self.result, *self.operands)
-
-    def sources(self, row: int, col: int) -> tuple[CellBlock, ...]:
-        """The operand cells that produce result cell (row, col)."""
-        n_rows, n_cols = self.result.shape
-        if not (0 <= row < n_rows and 0 <= col < n_cols):
-            raise IndexError(f"{self.result.name} has no cell ({row}, {col})")
-        blocks = []
-        for k, operand in enumerate(self.operands, start=1):
-            rows, cols = range(operand.shape[0]), range(operand.shape[1])
-            if self.kind == "matmul":
-                if k == 2:
-                    cols = range(col, col + 1)      # column j of the right factor
-                else:
-                    rows = range(row, row + 1)      # row i of the left factor, and b_i
-            elif self.kind == "elementwise":
-                rows, cols = range(row, row + 1), range(col, col + 1)
-            elif self.kind == "column":
-                cols = range(col, col + 1)
-            elif self.kind == "row_mean":
-                rows = range(row, row + 1)
-            blocks.append(CellBlock(k, rows, cols))
-        return tuple(blocks)
-
-    def dependents(self, matrix: int, row: int, col: int) -> tuple[CellBlock, ...]:
-        """The result cells that operand `matrix` (1..) cell (row, col) feeds."""
-        if not 1 <= matrix <= len(self.operands):
-            raise IndexError(f"step {self.title!r} has no operand {matrix}")
-        n_rows, n_cols = self.result.shape
-        every_row, every_col = range(n_rows), range(n_cols)
-        if self.kind == "matmul":
-            if matrix == 2:
-                return (CellBlock(0, every_row, range(col, col + 1)),)
-            return (CellBlock(0, range(row, row + 1), every_col),)
-        if self.kind == "elementwise":
-            return (CellBlock(0, range(row, row + 1), range(col, col + 1)),)
-        if self.kind == "column":
-            return (CellBlock(0, every_row, range(col, col + 1)),)
-        if self.kind == "row_mean":
-            return (CellBlock(0, range(row, row + 1), range(1)),)
-        return (CellBlock(0, every_row, every_col),)
-
-    def explain(self, row: int, col: int) -> str:
-        """How result cell (row, col) is computed, with the actual numbers."""
-        return self.cell_formula(row, col) if self.cell_formula else ""
-
-
-@dataclass(frozen=True, eq=False)
-class StepThrough:
-    """Every step of one training step, and the engine objects the numbers came from."""
-    steps: tuple[Step, ...]
-    network: Network        # the network stepped through (a private copy)
-    updated: Network        # the same after W := W - alpha dW, b := b - alpha db
-    X: np.ndarray
-    Y: np.ndarray
-    alpha: float
-    cache: object           # engine.network.ForwardCache
-    gradients: object       # engine.network.Gradients
-    loss: float
-    summary: bool
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def __getitem__(self, index: int) -> Step:
-        return self.steps[index]
-
-
-# --------------------------------------------------------------------------- the example
-
-@dataclass(frozen=True, eq=False)
-class Example:
-    """An editable small problem: weights, biases, X, Y and alpha (all float64)."""
-    weights: tuple[np.ndarray, ...]
-    biases: tuple[np.ndarray, ...]
-    X: np.ndarray
-    Y: np.ndarray
-    alpha: float
-    hidden_activation: str = "relu"
-
-    @property
-    def layer_sizes(self) -> tuple[int, ...]:
-        return (self.weights[0].shape[1], *(w.shape[0] for w in self.weights))
-
-    def network(self) -> Network:
-        return Network(self.layer_sizes, self.hidden_activation, "softmax", "ce", dtype=np.float64,
-                       weights=list(self.weights), biases=list(self.biases))
-
-    def array(self, source: MatrixSource) -> np.ndarray:
-        if source.kind == "W":
-            return self.weights[source.layer - 1]
-        if source.kind == "b":
-            return self.biases[source.layer - 1]
-        if source.kind in ("X", "Y"):
-            return getattr(self, source.kind)
-        raise StepThroughError(f"unknown input {source.kind!r}")
-
-    def edited(self, source: MatrixSource, row: int, col: int, value: float) -> Example:
-        """A copy with one entry of W[l], b[l], X or Y replaced; (row, col) as shown."""
-        value = float(value)
-        if not math.isfinite(value) or abs(value) > MAX_ENTRY:
-            raise StepThroughError(f"{_short(value)} is out of range: entries must lie within \u00b1{MAX_ENTRY:g}")
-        r, c = source.entry(row, col)
-        array = self.array(source).copy()
-        if not (0 <= r < array.shape[0] and 0 <= c < array.shape[1]):
-            raise StepThroughError(f"{source.kind} has no entry ({r + 1}, {c + 1})")
-        array[r, c] = value
-        array.setflags(write=False)
-        if source.kind == "W":
-            weights = list(self.weights)
-            weights[source.layer - 1] = array
-            return replace(self, weights=tuple(weights))
-        if source.kind == "b":
-            biases = list(self.biases)
-            biases[source.layer - 1] = array
-            return replace(self, biases=tuple(biases))
-        return replace(self, **{source.kind: array})
-
-    def with_alpha(self, alpha: float) -> Example:
-        alpha = float(alpha)
-        if not (math.isfinite(alpha) and 0.0 < alpha <= MAX_ALPHA):
-            raise StepThroughError(f"\u03b1 must be a number in (0, {MAX_ALPHA:g}], got {_short(alpha)}")
-        return replace(self, alpha=alpha)
-
-
-def _frozen(values, shape=None) -> np.ndarray:
-    array = np.array(values, dtype=np.float64)
-    if shape is not None:
-        array = array.reshape(shape)
-    array.setflags(write=False)
-    return array
-
-
-def seed_001_example() -> Example:
-    """Seed 001's worked example, with the exact numbers of the document."""
-    return Example(weights=tuple(_frozen(w) for w in SEED_001_WEIGHTS),
-                   biases=tuple(_frozen(b, (-1, 1)) for b in SEED_001_BIASES),
-                   X=_frozen(SEED_001_X, (-1, 1)), Y=_frozen(SEED_001_Y, (-1, 1)), alpha=SEED_001_ALPHA)
-
-
-def parse_entry(text: str) -> float:
-    """A number typed by the user, or StepThroughError saying what is wrong with it."""
-    cleaned = str(text).strip().replace(MINUS, "-").replace("\u2013", "-")
-    if not cleaned:
-        raise StepThroughError("an entry cannot be empty")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise StepThroughError(f"\u201c{text.strip()}\u201d is not a number") from None
-    if not math.isfinite(value):
-        raise StepThroughError(f"\u201c{text.strip()}\u201d is not a finite number")
-    if abs(value) > MAX_ENTRY:
-        raise StepThroughError(f"{text.strip()} is too large: entries must lie within \u00b1{MAX_ENTRY:g}")
-    return value
-
-
-def parse_alpha(text: str) -> float:
-    """A learning rate typed by the user, or StepThroughError."""
-    cleaned = str(text).strip().replace("\u03b1", "").replace("=", "").strip()
-    try:
-        value = float(cleaned.replace(MINUS, "-"))
-    except ValueError:
-        raise StepThroughError(f"\u03b1: \u201c{text.strip()}\u201d is not a number") from None
-    if not (math.isfinite(value) and 0.0 < value <= MAX_ALPHA):
-        raise StepThroughError(f"\u03b1 must be a number in (0, {MAX_ALPHA:g}], got {text.strip()}")
-    return value
 
 
 # --------------------------------------------------------------------------- building the steps
@@ -609,100 +344,3 @@ def step_through(network: Network, X, Y, alpha: float, summary: bool = False,
             _update_formula(new_b, old_b, db, alpha))
 
     return StepThrough(tuple(steps), network, updated, X, Y, alpha, cache, grads, loss, summary)
-
-
-# --------------------------------------------------------------------------- cell formulas
-
-def _cell(matrix: StepMatrix, row: int, col: int) -> str:
-    """"W[1][2,3]" (1-based, as the grids number them); "W[1][2,3] (new)" after an update."""
-    name, new = matrix.name, ""
-    if name.endswith(NEW_SUFFIX):
-        name, new = name[:-len(NEW_SUFFIX)], NEW_SUFFIX
-    return f"{name}[{row + 1},{col + 1}]{new}"
-
-
-def _product_formula(result, left, right, bias, m=1):
-    """(row, col) -> "Z[1][1,1] = 0.2×1 − 0.1×4 + 0.4×7 + 0 = 2.6"."""
-    def formula(row, col):
-        a, b = left.values[row, :], right.values[:, col]
-        scale = "(1/m)(" if m != 1 else ""
-        if a.size <= EXPANDED_TERMS:
-            terms = " ".join(_signed_term(f"{_short(x)}\u00d7{_factor(y)}", k == 0)
-                             for k, (x, y) in enumerate(zip(a, b)))
-        else:
-            total = float(np.dot(a.astype(np.float64), b.astype(np.float64)))
-            terms = (f"\u03a3 of {a.size} products {left.name}[{row + 1},k]\u00b7{right.name}[k,{col + 1}] "
-                     f"({_short(total)})")
-        text = f"{_cell(result, row, col)} = {scale}{terms}{')' if scale else ''}"
-        if bias is not None:
-            text += " " + _signed_term(_short(bias.values[row, 0]), False)
-        return f"{text} = {_short(result.values[row, col])}"
-    return formula
-
-
-def _activation_formula(result, z, name):
-    symbol = ACTIVATION_SYMBOLS[name]
-
-    def formula(row, col):
-        value = _short(z.values[row, col])
-        inner = f"max(0, {value})" if name == "relu" else f"{symbol}({value})"
-        return f"{_cell(result, row, col)} = {inner} = {_short(result.values[row, col])}"
-    return formula
-
-
-def _softmax_formula(result, z):
-    def formula(row, col):
-        column = z.values[:, col].astype(np.float64)
-        # Large scores are shown shifted by the column's maximum, as the engine computes them
-        # (the ratio is the same, and e^z itself would overflow).
-        top = column.max() if np.abs(column).max() > 30 else 0.0
-        exps = np.exp(column - top)
-        total = exps.sum()
-        shift = f" (both shifted by e^{MINUS}{_short(top)}, the column's largest)" if top else ""
-        return (f"{_cell(result, row, col)} = e^{_short(column[row])} / \u03a3\u2096 e^Z[k,{col + 1}] "
-                f"= {_short(exps[row])} / {_short(total)}{shift} = {_short(result.values[row, col])}")
-    return formula
-
-
-def _cross_entropy_formula(loss, a_out, Y):
-    def formula(row, col):
-        m = Y.shape[1]
-        picked = [(k, j) for j in range(m) for k in range(Y.shape[0]) if Y[k, j] != 0]
-        if len(picked) <= EXPANDED_TERMS:
-            terms = " ".join(_signed_term(f"{_short(Y[k, j])}\u00d7log {_short(a_out[k, j])}", n == 0)
-                             for n, (k, j) in enumerate(picked))
-            return f"J = {MINUS}(1/{m}) ({terms or '0'}) = {_short(loss)}"
-        return f"J = {MINUS}(1/{m}) \u03a3 Y log A over {len(picked)} nonzero targets = {_short(loss)}"
-    return formula
-
-
-def _difference_formula(result, left, right):
-    def formula(row, col):
-        return (f"{_cell(result, row, col)} = {_short(left.values[row, col])} {MINUS} "
-                f"{_short(right.values[row, col])} = {_short(result.values[row, col])}")
-    return formula
-
-
-def _hadamard_formula(result, left, right):
-    def formula(row, col):
-        return (f"{_cell(result, row, col)} = {_short(left.values[row, col])} \u00d7 "
-                f"{_factor(right.values[row, col])} = {_short(result.values[row, col])}")
-    return formula
-
-
-def _row_mean_formula(result, dz, m):
-    def formula(row, col):
-        values = dz.values[row, :]
-        if values.size <= EXPANDED_TERMS:
-            terms = " ".join(_signed_term(_short(v), k == 0) for k, v in enumerate(values))
-        else:
-            terms = f"\u03a3 of {values.size} entries"
-        return f"{_cell(result, row, col)} = (1/{m})({terms}) = {_short(result.values[row, col])}"
-    return formula
-
-
-def _update_formula(result, old, grad, alpha):
-    def formula(row, col):
-        return (f"{_cell(result, row, col)} = {_short(old.values[row, col])} {MINUS} {_short(alpha)} \u00d7 "
-                f"{_factor(grad.values[row, col])} = {_short(result.values[row, col])}")
-    return formula

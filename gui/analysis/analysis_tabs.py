@@ -1,15 +1,19 @@
 """The "understand the trained network" views, one tab each, with an "Evaluate now" button.
 
-The tabs hold the panels and pass their requests on: the window decides what each panel is
-given and when (hidden tabs are left alone), and what a probe request does. A panel is built
-the first time it is needed, usually when its tab is first shown: together they cost more to
-build than the rest of the window, and many sessions never open most of them.
+The tabs hold the panels and bind each to the studio's state when it is built: a panel then
+draws what it shows while its tab is on screen (gui.widgets.panel_base). A panel is built the
+first time it is needed, usually when its tab is first shown: together they cost more to build
+than the rest of the window, and many sessions never open most of them. Probe requests are
+passed on for the window to answer.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QTabWidget, QToolButton, QWidget
 
+from engine.snapshot import RunState
+
+from ..widgets.panel_base import ReportPanel, SnapshotPanel
 from ..widgets.visibility import on_screen
 from .dataset_panel import DatasetPanel
 from .embedding_panel import EmbeddingPanel
@@ -46,15 +50,6 @@ TABS = (
      "Backpropagation step by step: every equation of one training step with its numbers, on seed 001's "
      "example or on one test image through the network on screen."),
 )
-SNAPSHOT_PANELS = (LargeChunksPanel, EmbeddingPanel, RobustnessPanel, HistogramsPanel, GradientFlowPanel,
-                   MathPanel)
-"""Drawn from a snapshot (show_snapshot), while on screen."""
-DATASET_PANELS = (EmbeddingPanel, RobustnessPanel, DatasetPanel, MathPanel)
-"""Given the dataset (set_dataset) once on screen."""
-REPORT_PANELS = (EvaluationPanel, MistakesPanel)
-"""Showing the evaluation report (show_report)."""
-
-
 def _tab_panel(index: int):
     return property(lambda self: self.panel(index), doc=f"The {TABS[index][1]} panel (built on first use).")
 
@@ -80,7 +75,7 @@ class AnalysisTabs(QTabWidget):
         super().__init__(parent)
         self.setObjectName("analysisTabs")
         self.setDocumentMode(True)
-        self.report_dataset = None
+        self.state = None
         self._panels: dict[int, QWidget] = {}
         self._pages: list[QScrollArea] = []
         for index, (kind, title, tip) in enumerate(TABS):
@@ -114,6 +109,19 @@ class AnalysisTabs(QTabWidget):
         corner_layout.addWidget(self.evaluate_button)
         self.setCornerWidget(self.corner)
 
+    def bind(self, state) -> None:
+        """Bind every panel, now and when built, to `state`; name the network the scores are of."""
+        self.state = state
+        for panel in self._panels.values():
+            panel.bind(state)
+        state.reportChanged.connect(lambda _: self.set_report_source(
+            f"Scores: {network_name(state.report_snapshot, short=True)}"))
+
+    def refresh_current(self) -> None:
+        """Bring the tab on screen up to date (hidden tabs wait until they are shown)."""
+        if on_screen(self):
+            self.current_panel().refresh()  # built now if this is its first appearance
+
     # -- panels --------------------------------------------------------------------------
     def panel(self, index: int) -> QWidget:
         """The panel of tab `index`, built now if it does not exist yet."""
@@ -121,7 +129,9 @@ class AnalysisTabs(QTabWidget):
             panel = TABS[index][0]()
             self._panels[index] = panel
             self._pages[index].setWidget(panel)
-            self._connect_probe(panel)
+            panel.imageProbed.connect(self.probeRequested)
+            if self.state is not None:
+                panel.bind(self.state)
             self.panelCreated.emit(panel)
         return self._panels[index]
 
@@ -142,28 +152,14 @@ class AnalysisTabs(QTabWidget):
 
     @property
     def snapshot_panels(self) -> tuple[QWidget, ...]:
-        return tuple(p for p in self.created_panels if isinstance(p, SNAPSHOT_PANELS))
+        return tuple(p for p in self.created_panels if isinstance(p, SnapshotPanel))
 
     @property
     def report_panels(self) -> tuple[QWidget, ...]:
-        return tuple(p for p in self.created_panels if isinstance(p, REPORT_PANELS))
-
-    @staticmethod
-    def takes_dataset(panel: QWidget) -> bool:
-        return isinstance(panel, DATASET_PANELS)
-
-    @staticmethod
-    def shows_report(panel: QWidget) -> bool:
-        return isinstance(panel, REPORT_PANELS)
+        return tuple(p for p in self.created_panels if isinstance(p, ReportPanel))
 
     def report_watched(self) -> bool:
         return any(on_screen(panel) for panel in self.report_panels)
-
-    def show_report(self, panel: QWidget, report, dataset) -> None:
-        """Show an evaluation report of `dataset` in `panel` (a report panel)."""
-        if isinstance(panel, MistakesPanel):
-            self.report_dataset = dataset  # the mistakes panel keeps only the report
-        panel.show_report(report, dataset)
 
     def set_report_source(self, text: str) -> None:
         self.source_label.setText(text)
@@ -172,10 +168,16 @@ class AnalysisTabs(QTabWidget):
         self.evaluate_button.setText(EVALUATING_TEXT if busy else EVALUATE_TEXT)
         self.evaluate_button.setEnabled(not busy)
 
-    def _connect_probe(self, panel: QWidget) -> None:
-        if isinstance(panel, DatasetPanel):
-            panel.probeRequested.connect(lambda split, index: self.probeRequested.emit(split, index, panel.dataset))
-        elif isinstance(panel, MistakesPanel):
-            panel.probeRequested.connect(lambda index: self.probeRequested.emit("test", index, self.report_dataset))
-        elif isinstance(panel, (EvaluationPanel, EmbeddingPanel)):
-            panel.probeRequested.connect(lambda index: self.probeRequested.emit("test", index, panel.dataset))
+
+def network_name(snapshot, short: bool = False) -> str:
+    """Which network a snapshot holds: "the loaded model", "the network after 3 epochs", ...;
+    `short`: "loaded model", "epoch 3", ..."""
+    if snapshot.state == RunState.IDLE:
+        return "loaded model" if short else "the loaded model"
+    if snapshot.step == 0:
+        return "untrained" if short else "the untrained network"
+    if snapshot.batch == 0 or snapshot.state == RunState.FINISHED:
+        if short:
+            return f"epoch {snapshot.epoch}"
+        return f"the network after {snapshot.epoch} epoch{'' if snapshot.epoch == 1 else 's'}"
+    return f"step {snapshot.step:,}" if short else f"the network at step {snapshot.step:,}"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from engine.analysis import digit_counts, per_digit_means
 
 from ..widgets.image_grid import ImageGrid
+from ..widgets.panel_base import StatePanel
 
 PAGE_SIZE = 100
 IMAGE_SIDE = 28
@@ -31,7 +32,7 @@ SPLITS = (("train", "Training images"), ("test", "Test images"))
 SPLIT_NAMES = dict(SPLITS)
 
 
-class DatasetPanel(QWidget):
+class DatasetPanel(StatePanel):
     """Pages of images by split and digit, and the mean image and count of each digit."""
 
     probeRequested = Signal(str, int)
@@ -139,6 +140,15 @@ class DatasetPanel(QWidget):
     def n_pages(self) -> int:
         return max(1, math.ceil(self._matching.size / self.page_size))
 
+    def _connect(self, state) -> None:
+        state.datasetChanged.connect(self.request_refresh)
+
+    def _current_key(self):
+        return self.state.dataset
+
+    def _draw(self) -> None:
+        self.set_dataset(self.state.dataset)
+
     def set_dataset(self, dataset) -> None:
         self.dataset = dataset
         self._summaries = {}
@@ -179,6 +189,7 @@ class DatasetPanel(QWidget):
         """Probe the image in grid cell `cell` (what a double-click does)."""
         if 0 <= cell < self.shown_indices.size:
             self.probeRequested.emit(self.split, int(self.shown_indices[cell]))
+            self.probe(self.split, int(self.shown_indices[cell]))
 
     # ------------------------------------------------------------- internals
 

@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.analysis import all_layer_activations, principal_components
+from engine.snapshot import RunState
 
-from ..training.background import BackgroundTask
+from ..widgets.background import BackgroundTask
 from ..widgets.colormaps import style_plot, text_colour
+from ..widgets.panel_base import SnapshotPanel
 
 DEFAULT_POINTS = 2000
 IMAGE_SIDE = 28
@@ -94,8 +96,9 @@ class _ScatterPlot(pg.PlotWidget):
         return QSize(520, 420)
 
 
-class EmbeddingPanel(QWidget):
+class EmbeddingPanel(SnapshotPanel):
     """A 2-D map of ~2000 test images per layer, coloured by digit, with mistakes marked."""
+    takes_dataset = True
 
     probeRequested = Signal(int)
     """Test image index of a clicked point."""
@@ -241,7 +244,7 @@ class EmbeddingPanel(QWidget):
             self._fill_layer_combo()
         self.recompute_button.setEnabled(self.dataset is not None)
         # Training streams snapshots; re-projecting for each would compete with training for the CPU.
-        if self._computed_step is None or snapshot.state != "running":
+        if self._computed_step is None or snapshot.state != RunState.RUNNING:
             self.compute()
         else:
             self._show_status()
@@ -362,3 +365,4 @@ class EmbeddingPanel(QWidget):
         index = self.point_near(position.x(), position.y())
         if index >= 0:
             self.probeRequested.emit(index)
+            self.probe("test", index)

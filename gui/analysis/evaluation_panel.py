@@ -34,6 +34,7 @@ from ..widgets.colormaps import (
     translucent,
 )
 from ..widgets.image_grid import ImageGrid
+from ..widgets.panel_base import ReportPanel
 
 N_DIGITS = 10
 IMAGE_SIDE = 28
@@ -85,7 +86,7 @@ class _ConfusionView(pg.GraphicsLayoutWidget):
         return QSize(400, 340)
 
 
-class EvaluationPanel(QWidget):
+class EvaluationPanel(ReportPanel):
     """Test accuracy, per-digit accuracy and the confusion matrix of one EvaluationReport."""
 
     cellSelected = Signal(int, int)
@@ -350,6 +351,7 @@ class EvaluationPanel(QWidget):
     def _on_image_double_clicked(self, cell: int) -> None:
         if 0 <= cell < self.selected_indices.size:
             self.probeRequested.emit(int(self.selected_indices[cell]))
+            self.probe("test", int(self.selected_indices[cell]))
 
     def _on_image_hovered(self, cell: int) -> None:
         if self.selected_cell is None:

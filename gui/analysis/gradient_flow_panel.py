@@ -30,6 +30,7 @@ from engine.gradient_flow import (
     VANISHING_GRADIENT_NORM,
     VANISHING_RATIO,
 )
+from engine.snapshot import RunState
 
 from ..widgets.colormaps import (
     HorizontalGrid,
@@ -41,6 +42,7 @@ from ..widgets.colormaps import (
     text_colour,
     translucent,
 )
+from ..widgets.panel_base import SnapshotPanel
 
 HISTORY_POINTS = 2000
 LOG_FLOOR, LOG_CEILING = 1e-12, 1e12
@@ -150,7 +152,7 @@ class _FlowView(pg.GraphicsLayoutWidget):
         return QSize(560, 560)
 
 
-class GradientFlowPanel(QWidget):
+class GradientFlowPanel(SnapshotPanel):
     """Per-layer gradient norms, update/weight ratios and dead ReLU units over the run."""
 
     def __init__(self, history_points: int = HISTORY_POINTS, parent: QWidget | None = None) -> None:
@@ -214,7 +216,7 @@ class GradientFlowPanel(QWidget):
         return [badge for _, _, badge in self.rows]
 
     def show_snapshot(self, snapshot) -> None:
-        if snapshot.state == "idle":
+        if snapshot.state == RunState.IDLE:
             self._forget_run()
             self._show_placeholder(IDLE_TEXT)
             return

@@ -11,8 +11,10 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.analysis import symmetric_range, weight_histograms
+from engine.snapshot import RunState
 
 from ..widgets.colormaps import TRAIN_COLOUR, style_plot, text_colour, translucent
+from ..widgets.panel_base import SnapshotPanel
 
 BINS = 60
 
@@ -35,11 +37,12 @@ class _HistogramView(pg.GraphicsLayoutWidget):
         return QSize(520, 420)
 
 
-class HistogramsPanel(QWidget):
+class HistogramsPanel(SnapshotPanel):
     """One histogram of W[l] and one of b[l] per layer, live, over a faint reference."""
 
     def __init__(self, bins: int = BINS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._given_reference = None
         self.setObjectName("histogramsPanel")
         self.bins = bins
         self.histograms: list = []
@@ -81,6 +84,16 @@ class HistogramsPanel(QWidget):
         self._show_legend()
         if self._network is not None:
             self._render()
+
+    def after_snapshot(self, snapshot) -> None:
+        """The dashed histograms show the run's initial weights, even if the panel was hidden when
+        the run began; a loaded model is compared with itself. Set after the snapshot is shown,
+        when the panel already draws a network of the reference's architecture."""
+        start = self.state.run_start_network
+        reference = start if snapshot.state != RunState.IDLE and start is not None else snapshot.network
+        if self._given_reference is not reference and reference.layer_sizes == snapshot.network.layer_sizes:
+            self.set_reference(reference)
+            self._given_reference = reference
 
     def show_snapshot(self, snapshot) -> None:
         network = snapshot.network

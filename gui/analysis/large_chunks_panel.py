@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine.analysis import large_chunks, maximize_activations, output_patterns
+from engine.snapshot import RunState
 
-from ..training.background import BackgroundTask
+from ..widgets.background import BackgroundTask
 from ..widgets.colormaps import SEPARATOR_COLOUR, diverging_colormap, diverging_lut, symmetric_scale
 from ..widgets.image_grid import ImageGrid
+from ..widgets.panel_base import SnapshotPanel
 
 MAXIMIZE_COUNT = 40
 """Neurons optimised per request: enough to see variety, few enough to stay quick."""
@@ -65,7 +67,7 @@ def _elided_label(object_name: str, tooltip: str) -> QLabel:
     return label
 
 
-class LargeChunksPanel(QWidget):
+class LargeChunksPanel(SnapshotPanel):
     """Linear receptive fields of layer 2, activation maximisation, and output-digit patterns."""
 
     maximizationFinished = Signal()
@@ -218,7 +220,7 @@ class LargeChunksPanel(QWidget):
         self._render_fields(network)
         self._render_patterns(network)
         # Training streams snapshots; re-optimising for each would compete with training for the CPU.
-        if self.maximization is None or snapshot.state != "running":
+        if self.maximization is None or snapshot.state != RunState.RUNNING:
             self.compute_maximization()
         else:
             self._show_maximize_status()

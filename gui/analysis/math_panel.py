@@ -43,6 +43,7 @@ from engine.analysis.stepthrough import (
 )
 
 from ..widgets.colormaps import HOVER_FRAME_COLOUR, diverging_colour
+from ..widgets.panel_base import SnapshotPanel
 
 MODE_EXAMPLE = "example"
 MODE_IMAGE = "image"
@@ -348,8 +349,9 @@ class MatrixGrid(QFrame):
 # --------------------------------------------------------------------------- the panel
 
 
-class MathPanel(QWidget):
+class MathPanel(SnapshotPanel):
     """Step through forward, loss, backward and update, one equation at a time."""
+    takes_dataset = True
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -11,6 +11,8 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
 
+from ..widgets.panel_base import ReportPanel
+
 MAX_SHOWN = 200
 IMAGE_SIDE = 28
 ICON_SIDE = 56
@@ -39,7 +41,7 @@ def mistake_text(rank: int, true_label: int, predicted: int, top: list[tuple[int
     return f"#{rank + 1}  true {true_label} \u2192 {predicted}\n{ranked}\n{rest}"
 
 
-class MistakesPanel(QWidget):
+class MistakesPanel(ReportPanel):
     """Misclassified test images as a scrollable grid of icons with their probabilities."""
 
     probeRequested = Signal(int)
@@ -50,6 +52,7 @@ class MistakesPanel(QWidget):
         self.setObjectName("mistakesPanel")
         self.max_shown = max_shown
         self.report = None
+        self.dataset = None
         self.shown_indices = np.zeros(0, dtype=np.int64)
         """Test indices of the listed mistakes, in list order (most confident first)."""
 
@@ -83,6 +86,7 @@ class MistakesPanel(QWidget):
     def show_report(self, report, dataset) -> None:
         """List the mistakes of an engine.analysis.evaluation.EvaluationReport of `dataset`'s test split."""
         self.report = report
+        self.dataset = dataset
         mistakes = np.asarray(report.mistakes)
         self.shown_indices = mistakes[: self.max_shown]
         n = self.shown_indices.size
@@ -125,3 +129,4 @@ class MistakesPanel(QWidget):
 
     def _on_item_clicked(self, item: QListWidgetItem) -> None:
         self.probeRequested.emit(int(item.data(INDEX_ROLE)))
+        self.probe("test", int(item.data(INDEX_ROLE)))

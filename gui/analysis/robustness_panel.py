@@ -29,10 +29,12 @@ from engine.analysis import (
     robustness_curves,
     rotate,
 )
+from engine.snapshot import RunState
 
-from ..training.background import BackgroundTask
+from ..widgets.background import BackgroundTask
 from ..widgets.colormaps import HIGHLIGHT_COLOUR, TEST_COLOUR, TRAIN_COLOUR, style_plot, text_colour
 from ..widgets.image_grid import ImageGrid
+from ..widgets.panel_base import SnapshotPanel
 
 DEFAULT_IMAGES = 2000
 SLIDER_STEPS = 1000
@@ -89,8 +91,9 @@ class _CurvePlot(pg.PlotWidget):
         return QSize(300, 160)
 
 
-class RobustnessPanel(QWidget):
+class RobustnessPanel(SnapshotPanel):
     """Accuracy under noise, rotation and stroke changes, and a confidence threshold."""
+    takes_dataset = True
 
     computed = Signal()
     """Emitted when new curves are on screen."""
@@ -256,7 +259,7 @@ class RobustnessPanel(QWidget):
         self.step = snapshot.step
         self.recompute_button.setEnabled(self.dataset is not None)
         # Training streams snapshots; recomputing for each would compete with training for the CPU.
-        if self._computed_step is None or snapshot.state != "running":
+        if self._computed_step is None or snapshot.state != RunState.RUNNING:
             self.compute()
         else:
             self._show_status()

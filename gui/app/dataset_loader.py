@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread
+from PySide6.QtCore import QObject, Signal
 
 from engine.data import IMAGE_SIDE, N_INPUTS, Dataset, load_dataset
+
+from ..widgets.background import BackgroundTask
 
 FILE_SUFFIXES = (".npz", ".csv")
 """Files read on their own; any other chosen file is taken to be one of a folder of IDX files."""
@@ -32,28 +34,32 @@ def studio_dataset_problem(dataset: Dataset) -> str:
     return ""
 
 
-class DatasetLoader(QThread):
-    """Reads `source` with engine.data.load_dataset (None: the bundled MNIST) once started.
+def read_dataset(source: Path | None) -> tuple[Dataset | None, str]:
+    """(dataset, "") or (None, a message for the user): `source` read with engine.data.load_dataset
+    (None: the bundled MNIST) and checked for the studio. Pure: runs on a background thread."""
+    try:
+        dataset = load_dataset(source)
+    except (ValueError, OSError) as e:  # engine.data.DataError is a ValueError
+        return None, str(e)
+    except MemoryError:
+        return None, f"{source}: not enough memory to read this dataset."
+    problem = studio_dataset_problem(dataset)
+    return (None, problem) if problem else (dataset, "")
 
-    The result is left in `dataset` or, as a message for the user, in `error`; connect to
-    `finished` to collect it (a signal without arguments, so nothing of Python's is left in
-    Qt's queue if the app quits first)."""
 
-    def __init__(self, source: str | os.PathLike | None = None, parent: QObject | None = None) -> None:
+class DatasetLoader(BackgroundTask):
+    """Reads one dataset at a time in the background (see gui.widgets.background); `loaded`
+    brings (source, dataset or None, error message) to the GUI thread."""
+
+    loaded = Signal(object, object, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.source = None if source is None else Path(source)
-        self.dataset: Dataset | None = None
-        self.error = ""
+        self.source: Path | None = None
+        self.finished.connect(lambda outcome: self.loaded.emit(self.source, *outcome))
+        self.failed.connect(lambda message: self.loaded.emit(self.source, None, message))
 
-    def run(self) -> None:
-        try:
-            dataset = load_dataset(self.source)
-        except (ValueError, OSError) as e:  # engine.data.DataError is a ValueError
-            self.error = str(e)
-            return
-        except MemoryError:
-            self.error = f"{self.source}: not enough memory to read this dataset."
-            return
-        self.error = studio_dataset_problem(dataset)
-        if not self.error:
-            self.dataset = dataset
+    def read(self, source: str | os.PathLike | None = None) -> None:
+        self.source = None if source is None else Path(source)
+        source = self.source
+        self.run(lambda: read_dataset(source))

@@ -21,6 +21,7 @@ from ..widgets.colormaps import (
     text_colour,
     translucent,
 )
+from ..widgets.panel_base import SnapshotPanel
 
 NO_VALUE_TEXT = "\u2013"
 AXIS_WIDTH = 44
@@ -51,7 +52,7 @@ class _AccuracyPlot(pg.PlotWidget):
         return QSize(480, 260)
 
 
-class AccuracyPanel(QWidget):
+class AccuracyPanel(SnapshotPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accuracyPanel")
@@ -110,6 +111,16 @@ class AccuracyPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(labels)
         layout.addWidget(self.plot, 1)
+
+    def bind(self, state) -> None:
+        super().bind(state)
+        state.momentChanged.connect(lambda stop: self.set_cursor(None if stop is None else stop.epoch_progress))
+
+    def content_key(self, snapshot):
+        # Accuracies change once per epoch; redrawing the unchanged plot for every snapshot
+        # would cost a large share of each frame.
+        epochs = snapshot.epochs
+        return tuple(epochs.get("train_accuracy", ())), tuple(epochs.get("test_accuracy", ()))
 
     def show_snapshot(self, snapshot) -> None:
         epochs = snapshot.epochs

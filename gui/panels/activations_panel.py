@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.snapshot import RunState
+
 from ..widgets.colormaps import (
     BAR_COLOUR,
     HIGHLIGHT_COLOUR,
@@ -41,6 +43,7 @@ from ..widgets.colormaps import (
     style_plot,
     text_colour,
 )
+from ..widgets.panel_base import SnapshotPanel
 
 IMAGE_SIDE = 28
 MAX_BAR_UNITS = 64
@@ -261,7 +264,7 @@ class _ProbeImage(pg.GraphicsLayoutWidget):
         return QSize(self.SIDE, self.SIDE)
 
 
-class ActivationsPanel(QWidget):
+class ActivationsPanel(SnapshotPanel):
     """A[l] of every layer for one probe input, computed with the snapshot's network."""
 
     def __init__(self, dataset=None, parent: QWidget | None = None) -> None:
@@ -361,6 +364,11 @@ class ActivationsPanel(QWidget):
 
     # ------------------------------------------------------------------ API
 
+    def bind(self, state) -> None:
+        super().bind(state)
+        state.probeChanged.connect(self.set_drawing_input)
+        state.datasetChanged.connect(self.set_dataset)
+
     def set_dataset(self, dataset) -> None:
         """Browse the test images of `dataset` (None: only the drawing can be probed)."""
         self._dataset = dataset
@@ -407,7 +415,7 @@ class ActivationsPanel(QWidget):
         self._drawing = None if image is None else np.asarray(image, dtype=np.float32).reshape(IMAGE_SIDE, IMAGE_SIDE)
         if not self.using_drawing:
             return
-        if self._snapshot is not None and self._snapshot.state == "running":
+        if self._snapshot is not None and self._snapshot.state == RunState.RUNNING:
             # While training shares the CPU, a stroke's prediction comes first: this view
             # follows on a later pass of the event loop, once for a burst of stroke segments.
             if not self._deferred.isActive():
@@ -418,7 +426,7 @@ class ActivationsPanel(QWidget):
     def show_snapshot(self, snapshot) -> None:
         self._snapshot = snapshot
         drawn_before = self._architecture is not None and _architecture(snapshot.network) == self._architecture
-        if snapshot.state == "running" and drawn_before:
+        if snapshot.state == RunState.RUNNING and drawn_before:
             # Draw the newest snapshot a moment later (and no sooner than the interval allows).
             if not self._deferred.isActive():
                 wait = max(self._last_render + LIVE_INTERVAL_S - time.perf_counter(), LIVE_DELAY_S)

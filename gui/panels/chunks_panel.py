@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.analysis.inspect import output_influence
+from engine.snapshot import RunState
 
 from ..widgets.colormaps import (
     BAR_COLOUR,
@@ -52,6 +53,7 @@ from ..widgets.colormaps import (
     symmetric_scale,
     text_colour,
 )
+from ..widgets.panel_base import SnapshotPanel
 
 CHUNK_SIDE = 28
 WEIGHTS, CHANGE = "weights", "change"
@@ -235,7 +237,7 @@ class ChunkDetailDialog(QDialog):
                 "only a rough guide.")
 
 
-class ChunksPanel(QWidget):
+class ChunksPanel(SnapshotPanel):
     """Grid of first-layer weight chunks (or their change since the start) with zoom, hover
     read-out and magnifier, and a click-through detail view."""
 
@@ -244,6 +246,7 @@ class ChunksPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._start_due = False  # a timeline move asks for the run's start again
         self.setObjectName("chunksPanel")
         self.scale = 1.0
         """The colour levels are (-scale, +scale) of the values shown."""
@@ -366,13 +369,29 @@ class ChunksPanel(QWidget):
         self._network = snapshot.network
         self._weights = weights
         same_grid = self._values is not None and self._values.shape == weights.shape
-        if snapshot.state == "running" and same_grid:
+        if snapshot.state == RunState.RUNNING and same_grid:
             # Draw the newest weights a moment later (and no sooner than the interval allows).
             if not self._deferred.isActive():
                 wait = max(self._last_render + LIVE_INTERVAL_S - time.perf_counter(), LIVE_DELAY_S)
                 self._deferred.start(max(1, int(wait * 1000)))
             return
         self._render()
+
+    def bind(self, state) -> None:
+        super().bind(state)
+        state.momentChanged.connect(self._on_moment_changed)
+
+    def _on_moment_changed(self, _stop) -> None:
+        self._start_due = True
+
+    def after_snapshot(self, snapshot) -> None:
+        # After a timeline move, the start of the run for the change view comes from the one place
+        # that remembers it: a snapshot of an earlier step makes the panel forget its own.
+        if self._start_due:
+            start = self.state.start_network()
+            if start is not None:
+                self._start_due = False
+                self.set_reference(start)
 
     def set_reference(self, network) -> None:
         """Use `network`'s W[1] as the start of the run for the change view (None: forget it).

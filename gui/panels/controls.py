@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config import DEFAULT_PRESET, PRESETS, TrainConfig
+from engine.snapshot import RunState
+from engine.trainer import LIVE_SETTINGS
 
 PRESET_ORDER = ("seed-000", "seed-002", "seed-003", "seed-004", "default")
 
@@ -38,12 +40,6 @@ AUGMENT_NOISE_STD = 0.1
 MAX_SLOW_MOTION_S = 2.0
 SLOW_MOTION_SLIDER_STEPS_PER_S = 100  # the slider moves in 10 ms steps
 
-LIVE_FIELDS = ("lr", "momentum", "l2", "dropout", "schedule",
-               "augment_shift", "augment_rotate", "augment_noise", "slow_motion_s")
-"""Settings the trainer accepts mid-run (Trainer.update_settings); the rest shape the network
-or the run and are locked while a run exists."""
-
-RUN_STATES = ("idle", "running", "paused", "diverged", "stopped", "finished")
 
 INVALID_STYLE = "border: 2px solid #d9534f; border-radius: 3px;"
 
@@ -97,14 +93,14 @@ class ControlsPanel(QWidget):
     stopRequested = Signal()
     resetRequested = Signal()
     liveSettingsChanged = Signal(dict)
-    """Valid values of LIVE_FIELDS the user changed while a run exists, as {field: value}."""
+    """Valid values of LIVE_SETTINGS the user changed while a run exists, as {field: value}."""
     validityChanged = Signal(bool)
 
     def __init__(self, n_train: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("controlsPanel")
         self._n_train = n_train
-        self._run_state = "idle"
+        self._run_state = RunState.IDLE
         self._data_ready = True
         self._valid = True
         self._updating = False   # filling fields from a preset: validate once at the end
@@ -482,28 +478,27 @@ class ControlsPanel(QWidget):
         self.error_label.setVisible(bool(text))
 
     # -- run state -----------------------------------------------------------------------
-    def set_run_state(self, state: str) -> None:
-        if state not in RUN_STATES:
-            raise ValueError(f"unknown run state {state!r}")
-        self._run_state = state
+    def set_run_state(self, state: RunState | str) -> None:
+        """Raises ValueError for a name that is no RunState."""
+        self._run_state = RunState(state)
         self._update_enabled()
 
     @property
-    def run_state(self) -> str:
+    def run_state(self) -> RunState:
         return self._run_state
 
     def _update_enabled(self) -> None:
         state, valid = self._run_state, self._valid and self._data_ready
-        has_run = state != "idle"
-        active = state in ("running", "paused", "diverged")
+        has_run = state != RunState.IDLE
+        active = state.is_active
         self.start_button.setEnabled(valid and not active)
         self.pause_button.setEnabled(active)
-        self.pause_button.setText("Resume" if state in ("paused", "diverged") else "Pause")
-        self.step_button.setEnabled(valid and state in ("idle", "paused", "diverged"))
+        self.pause_button.setText("Resume" if state in (RunState.PAUSED, RunState.DIVERGED) else "Pause")
+        self.step_button.setEnabled(valid and state in (RunState.IDLE, RunState.PAUSED, RunState.DIVERGED))
         self.stop_button.setEnabled(active)
         self.reset_button.setEnabled(has_run)
         for name, widget in self._field_widgets.items():
-            widget.setEnabled(name in LIVE_FIELDS or not has_run)
+            widget.setEnabled(name in LIVE_SETTINGS or not has_run)
         self.preset_combo.setEnabled(not has_run)
         self.slow_motion_slider.setEnabled(True)
         # Only meaningful in some combinations; the value is kept either way.
@@ -512,7 +507,7 @@ class ControlsPanel(QWidget):
         self.momentum_spin.setEnabled(self.optimizer_combo.currentData() == "momentum")
 
     def _on_pause_clicked(self) -> None:
-        if self._run_state in ("paused", "diverged"):
+        if self._run_state in (RunState.PAUSED, RunState.DIVERGED):
             self.resumeRequested.emit()
         else:
             self.pauseRequested.emit()
@@ -527,8 +522,8 @@ class ControlsPanel(QWidget):
             return  # the combo change re-enters this method
         config = self._validate()
         self._update_enabled()
-        if config is not None and self._run_state in ("running", "paused", "diverged"):
-            changes = {name: getattr(config, name) for name in LIVE_FIELDS
+        if config is not None and self._run_state.is_active:
+            changes = {name: getattr(config, name) for name in LIVE_SETTINGS
                        if self._live_values.get(name) != getattr(config, name)}
             if changes:
                 self._live_values.update(changes)
@@ -536,7 +531,7 @@ class ControlsPanel(QWidget):
 
     def mark_started(self, config: TrainConfig) -> None:
         """Record the settings a run started with, so that only later changes are sent live."""
-        self._live_values = {name: getattr(config, name) for name in LIVE_FIELDS}
+        self._live_values = {name: getattr(config, name) for name in LIVE_SETTINGS}
 
     def _validate(self) -> TrainConfig | None:
         values = self.field_values()

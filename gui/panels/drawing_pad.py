@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.analysis.inspect import input_saliency
 from engine.digitize import DIGIT_BOX_SIZE, INK_THRESHOLD, OUTPUT_SIZE, digitize
 
 from ..widgets.colormaps import (
@@ -464,6 +465,7 @@ class DrawingPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = None
         self.current_probabilities: np.ndarray | None = None
         self.saliency: np.ndarray | None = None
         """The (28, 28) gradient on display, or None when no saliency is shown."""
@@ -563,6 +565,27 @@ class DrawingPanel(QWidget):
         self._update_saliency_legend()
 
     # ------------------------------------------------------------------ API
+
+    def bind(self, state) -> None:
+        """Put the drawing into `state` as its probe, and answer it with the state's network
+        (the Lab's edited copy while edits are active) whenever any of them changes."""
+        self.state = state
+        self.inputChanged.connect(state.set_probe)
+        for changed in (state.snapshotChanged, state.probeChanged, state.editedNetworkChanged,
+                        self.saliencyRequestChanged):
+            changed.connect(self.answer)
+
+    def answer(self, *_) -> None:
+        """Classify the drawing with the state's answering network (and explain it, when asked)."""
+        image, network = self.state.probe, self.state.answering_network
+        if image is None or network is None:
+            self.show_prediction(None)
+            return
+        probabilities = network.predict_proba(np.asarray(image, dtype=network.dtype).reshape(-1, 1))
+        self.show_prediction(probabilities[:, 0])
+        request = self.saliency_request
+        if request is not None:  # one more forward and backward pass of one image: about 2 ms
+            self.show_saliency(input_saliency(network, image, **request))
 
     def current_input(self) -> np.ndarray | None:
         """Digitize the pad right now: the (28, 28) network input, or None when empty."""

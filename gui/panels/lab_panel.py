@@ -34,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.analysis.lab import PRUNE_SCOPE, LabEdits, apply_edits, network_accuracy
+from engine.analysis.lab import PRUNE_SCOPE, EditedCopy, LabEdits, apply_edits, network_accuracy
 from engine.modelio import save_model
 from engine.network import Network
-from engine.snapshot import Snapshot
+from engine.snapshot import RunState, Snapshot
 
-from ..training.background import BackgroundTask
+from ..widgets.background import BackgroundTask
 from ..widgets.visibility import on_screen
 
 WEIGHT_SCALE_RANGE = (-4.0, 4.0)
@@ -67,13 +67,14 @@ class LabPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("labPanel")
+        self.state = None
         self.edits = LabEdits()
         self.message_box: QMessageBox | None = None
         self._snapshot: Snapshot | None = None
         self._base: Network | None = None
         self._hidden_snapshot: Snapshot | None = None  # shown while the panel was hidden
         self._dataset = None
-        self._edited_cache: tuple[Network, LabEdits, Network] | None = None
+        self._edited = EditedCopy()
         self._original_accuracy: tuple[Network, object, float] | None = None
         # The readout on screen: (base network, dataset, edits, original accuracy, edited accuracy).
         self.shown_result: tuple | None = None
@@ -262,6 +263,15 @@ class LabPanel(QWidget):
         self.save_button.clicked.connect(self._save_dialog)
 
     # -- what the window tells the panel ----------------------------------------------------------
+    def bind(self, state) -> None:
+        """Follow the network on screen, the drawing and the dataset of `state`, and keep the edits
+        there (the state gives the edited network to whoever answers with it)."""
+        self.state = state
+        state.snapshotChanged.connect(self.show_snapshot)
+        state.probeChanged.connect(self.set_drawing_input)
+        state.datasetChanged.connect(self.set_dataset)
+        self.editsChanged.connect(state.set_lab_edits)
+
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
         """The window shows `snapshot` (None: no network); edits apply to its network from now on."""
         if (snapshot is not None and not self.isVisible() and self._base is not None
@@ -341,14 +351,7 @@ class LabPanel(QWidget):
     def network_for(self, network: Network) -> Network:
         """The network to answer with in place of `network`: itself without edits, otherwise its
         edited copy (made once per network and set of edits)."""
-        if self.edits.is_empty:
-            return network
-        cached = self._edited_cache
-        if cached is not None and cached[0] is network and cached[1] == self.edits:
-            return cached[2]
-        edited = apply_edits(network, self.edits.fitting(network.layer_sizes))
-        self._edited_cache = (network, self.edits, edited)
-        return edited
+        return self._edited.of(network, self.edits)
 
     @property
     def network(self) -> Network | None:
@@ -621,7 +624,7 @@ class LabPanel(QWidget):
         # While a run trains, one evaluation per epoch is enough to follow it; any other new
         # network (a loaded model, a pause, a finished run) is evaluated at once.
         last = self._evaluated_snapshot
-        if snapshot.state != "running" or last is None or last.state != "running":
+        if snapshot.state != RunState.RUNNING or last is None or last.state != RunState.RUNNING:
             return True
         return snapshot.epoch != last.epoch or snapshot.step < last.step
 

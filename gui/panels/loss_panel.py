@@ -17,6 +17,8 @@ from PySide6.QtCore import QPointF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from engine.snapshot import RunState
+
 from ..training.timeline_bar import TimelineCursor
 from ..widgets.colormaps import (
     TEST_COLOUR,
@@ -31,6 +33,7 @@ from ..widgets.colormaps import (
     text_colour,
     translucent,
 )
+from ..widgets.panel_base import SnapshotPanel
 
 SMOOTHING_SPAN = 50
 """Points averaged (roughly) by the smoothed line: alpha = 2 / (span + 1), as for pandas' ewm(span)."""
@@ -128,7 +131,7 @@ class _LossPlot(pg.PlotWidget):
         return QSize(480, 300)
 
 
-class LossPanel(QWidget):
+class LossPanel(SnapshotPanel):
     """Per-batch loss (raw and smoothed) and per-epoch train/test loss against fractional epochs."""
 
     def __init__(self, parent: QWidget | None = None, smoothing_span: int = SMOOTHING_SPAN) -> None:
@@ -256,9 +259,13 @@ class LossPanel(QWidget):
 
     # ------------------------------------------------------------------ API
 
+    def bind(self, state) -> None:
+        super().bind(state)
+        state.momentChanged.connect(lambda stop: self.set_cursor(None if stop is None else stop.epoch_progress))
+
     def show_snapshot(self, snapshot) -> None:
         self._pending = snapshot
-        if snapshot.state == "running":
+        if snapshot.state == RunState.RUNNING:
             # A moment later, in its own turn of the event loop: the window then paints this
             # plot separately from what the snapshot changes elsewhere (status bar, prediction).
             if not self._deferred.isActive():

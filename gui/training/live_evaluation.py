@@ -13,9 +13,9 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 
 from engine.analysis import evaluation_report
-from engine.snapshot import Snapshot
+from engine.snapshot import RunState, Snapshot
 
-from .background import BackgroundTask
+from ..widgets.background import BackgroundTask
 
 
 class LiveEvaluation(QObject):
@@ -53,6 +53,12 @@ class LiveEvaluation(QObject):
         """True if the report is of `snapshot`'s network on `dataset`."""
         return (self.report is not None and snapshot is not None and dataset is self.report_dataset
                 and self.report_snapshot is not None and self.report_snapshot.network is snapshot.network)
+
+    def bind(self, state) -> None:
+        """Evaluate what `state` shows, on its dataset; each new report goes back into `state`."""
+        state.snapshotChanged.connect(lambda snapshot: self.show_snapshot(snapshot) if snapshot is not None else None)
+        state.datasetChanged.connect(self.set_dataset)
+        self.reportReady.connect(lambda report: state.set_report(report, self.report_snapshot, self.report_dataset))
 
     def set_dataset(self, dataset) -> None:
         self.dataset = dataset
@@ -95,9 +101,9 @@ class LiveEvaluation(QObject):
         last = self._point
         if last is None:
             return True
-        if snapshot.state == "idle":
+        if snapshot.state == RunState.IDLE:
             return snapshot.network is not last.network  # a model was loaded or a run reset
-        if last.state == "idle" or snapshot.step < last.step:
+        if last.state == RunState.IDLE or snapshot.step < last.step:
             return True  # a new run: its untrained network replaces what was shown
         return snapshot.epoch > last.epoch
 

@@ -3,8 +3,8 @@
 `TrainingSession` creates a Trainer, a TrainingWorker and the QThread it runs on,
 forwards the worker's snapshots, and tears everything down again so that repeated
 Start/Stop/Reset never leaks a thread and closing the app never destroys a running one.
-States: "idle" (no run), "running", "paused", "diverged" (paused by the trainer),
-"stopped" and "finished" (the thread has ended; the run's results stay available).
+Its state is an engine.snapshot.RunState: idle (no run), running, paused, diverged (paused by
+the trainer), stopped and finished (the thread has ended; the run's results stay available).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signa
 from engine.config import TrainConfig
 from engine.history import TrainingHistory
 from engine.network import Network
-from engine.snapshot import Snapshot
+from engine.snapshot import RunState, Snapshot
 from engine.trainer import Trainer
 
 from .cpu_share import reserve_core_for_gui
@@ -45,9 +45,6 @@ FRAME_COST_WINDOW = 16
 FRAME_COST_OUTLIERS = 2
 """The frame cost is the mean of the last FRAME_COST_WINDOW frames without the costliest few."""
 
-IDLE, RUNNING, PAUSED, DIVERGED, STOPPED, FINISHED = "idle", "running", "paused", "diverged", "stopped", "finished"
-ACTIVE_STATES = (RUNNING, PAUSED, DIVERGED)
-"""States in which the worker thread is alive and the trainer accepts commands."""
 
 
 def share_gil_finely() -> float:
@@ -62,7 +59,8 @@ class TrainingSession(QObject):
     snapshotReady = Signal(object)
     """The latest engine.snapshot.Snapshot of the current run."""
 
-    stateChanged = Signal(str)
+    stateChanged = Signal(object)
+    """The new RunState."""
     diverged = Signal(str)
     finished = Signal()
     """The run's thread has ended (state is then "stopped" or "finished")."""
@@ -76,7 +74,7 @@ class TrainingSession(QObject):
         self.frame_cost_s = 0.0  # typical GUI-thread CPU time per snapshot shown
         self._frame_costs: deque[float] = deque(maxlen=FRAME_COST_WINDOW)
         self._cpu_mark: tuple[float, float] | None = None  # (thread CPU time, wall time)
-        self._state = IDLE
+        self._state = RunState.IDLE
         self._trainer: Trainer | None = None
         self._worker: TrainingWorker | None = None
         self._thread: QThread | None = None
@@ -85,13 +83,13 @@ class TrainingSession(QObject):
 
     # -- queries ---------------------------------------------------------------------
     @property
-    def state(self) -> str:
+    def state(self) -> RunState:
         return self._state
 
     @property
     def is_active(self) -> bool:
         """True while the worker thread runs (running, paused or diverged)."""
-        return self._state in ACTIVE_STATES
+        return self._state.is_active
 
     @property
     def trainer(self) -> Trainer | None:
@@ -134,24 +132,24 @@ class TrainingSession(QObject):
         self._trainer, self._worker, self._thread = trainer, worker, thread
         self._cpu_mark = None
         self._frame_costs.clear()
-        self._set_state(PAUSED if paused else RUNNING)
+        self._set_state(RunState.PAUSED if paused else RunState.RUNNING)
         thread.start()
 
     def pause(self) -> None:
-        if self._state == RUNNING:
+        if self._state == RunState.RUNNING:
             self._trainer.pause()
-            self._set_state(PAUSED)
+            self._set_state(RunState.PAUSED)
 
     def resume(self) -> None:
-        if self._state in (PAUSED, DIVERGED):
+        if self._state in (RunState.PAUSED, RunState.DIVERGED):
             self._trainer.resume()
-            self._set_state(RUNNING)
+            self._set_state(RunState.RUNNING)
 
     def step(self) -> None:
         """Train exactly one more mini-batch, then stay paused."""
         if self.is_active:
             self._trainer.request_step()
-            self._set_state(PAUSED)
+            self._set_state(RunState.PAUSED)
 
     def stop(self) -> None:
         """Ask the run to end after the current batch; `finished` follows."""
@@ -175,7 +173,7 @@ class TrainingSession(QObject):
         """End any run and forget it: back to "idle"."""
         self.shutdown(timeout_s)
         self._discard_run()
-        self._set_state(IDLE)
+        self._set_state(RunState.IDLE)
 
     def shutdown(self, timeout_s: float = 1.0) -> bool:
         """Stop the run and wait for its thread to end. Returns False if that took longer than
@@ -193,8 +191,8 @@ class TrainingSession(QObject):
         # Deliver (and so drop) what the worker queued before it ended, while Python can still
         # release it: left in Qt's queue, it would be destroyed after the interpreter at exit.
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
-        if self._state in ACTIVE_STATES:
-            self._set_state(STOPPED)
+        if self._state.is_active:
+            self._set_state(RunState.STOPPED)
         return on_time
 
     # -- worker signals (queued to the GUI thread) ---------------------------------------------
@@ -211,7 +209,7 @@ class TrainingSession(QObject):
     def _on_diverged(self, message: str) -> None:
         if self._worker is None or self.sender() is not self._worker:
             return
-        self._set_state(DIVERGED)
+        self._set_state(RunState.DIVERGED)
         self.diverged.emit(message)
 
     @Slot()
@@ -219,8 +217,8 @@ class TrainingSession(QObject):
         if self._thread is None or self.sender() is not self._thread:
             return
         self._release_thread()
-        final = self._latest.state if self._latest is not None else STOPPED
-        self._set_state(FINISHED if final == FINISHED else STOPPED)
+        final = self._latest.state if self._latest is not None else RunState.STOPPED
+        self._set_state(RunState.FINISHED if final == RunState.FINISHED else RunState.STOPPED)
         self.finished.emit()
 
     # -- internals ---------------------------------------------------------------------------
@@ -252,7 +250,7 @@ class TrainingSession(QObject):
         self._trainer = None
         self._latest = None
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: RunState) -> None:
         if state != self._state:
             self._state = state
             self.stateChanged.emit(state)

@@ -14,7 +14,7 @@ import time
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.history import TrainingHistory
-from engine.snapshot import take_snapshot
+from engine.snapshot import RunState, take_snapshot
 from engine.timeline import Timeline
 from engine.trainer import BatchEvent, DivergedEvent, EpochEvent, FinishedEvent, Trainer
 
@@ -74,13 +74,13 @@ class TrainingWorker(QObject):
     def _drive(self, events) -> None:
         trainer = self.trainer
         self.timeline.observe(trainer, self._last_loss)  # the weights the run starts from
-        self._send("paused" if trainer.paused else "running")
+        self._send(RunState.PAUSED if trainer.paused else RunState.RUNNING)
         while True:
             if trainer.paused and (self._last_snapshot_step != trainer.step
-                                   or self._last_snapshot_state not in ("paused", "diverged")):
+                                   or self._last_snapshot_state not in (RunState.PAUSED, RunState.DIVERGED)):
                 # The trainer is about to block until resumed or stepped: show exactly
                 # where it stopped, not the last throttled snapshot.
-                self._send("paused")
+                self._send(RunState.PAUSED)
             was_paused = trainer.paused
             started = time.perf_counter()
             try:
@@ -96,25 +96,25 @@ class TrainingWorker(QObject):
                 self._last_loss = event.loss
                 self.timeline.observe(trainer, event.loss)
                 if trainer.paused:
-                    self._send("paused")  # a single step, or the last batch before a pause
+                    self._send(RunState.PAUSED)  # a single step, or the last batch before a pause
                 else:
-                    self._send_if_due("running")
+                    self._send_if_due(RunState.RUNNING)
             elif isinstance(event, EpochEvent):
                 self.history.add_epoch(event)
                 self.timeline.observe(trainer, self._last_loss)
                 if trainer.paused:
-                    self._send("paused")
+                    self._send(RunState.PAUSED)
                 else:
                     # Throttled like any other: with a small training set epochs can end many
                     # times a second, and the next snapshot carries this epoch's results anyway.
-                    self._send_if_due("running")
+                    self._send_if_due(RunState.RUNNING)
             elif isinstance(event, DivergedEvent):
                 message = event.message
-                self._send("diverged", message=message)
+                self._send(RunState.DIVERGED, message=message)
                 self.diverged.emit(message)
             elif isinstance(event, FinishedEvent):
                 self.timeline.record_latest(trainer, self._last_loss)
-                self._send("stopped" if event.stopped else "finished")
+                self._send(RunState.STOPPED if event.stopped else RunState.FINISHED)
                 return
 
     def _send_if_due(self, state: str) -> None:

@@ -1,32 +1,30 @@
 """The analysis views inside the studio window: the shipped model evaluated and explained, probes
 from every view, opening other datasets, exports, and what the window remembers."""
-import os
+import csv
+import gzip
+import io
+import json
+import struct
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pyqtgraph as pg
+import pytest
+import qt_support
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTabWidget
+from qt_support import settings_file, settings_without_dock
 
-import csv  # noqa: E402
-import gzip  # noqa: E402
-import io  # noqa: E402
-import json  # noqa: E402
-import struct  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QEvent, QPointF, QSettings, Qt  # noqa: E402
-from PySide6.QtGui import QImage, QMouseEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTabWidget  # noqa: E402
-
-from engine import cli  # noqa: E402
-from engine.analysis.report import CSV_COLUMNS  # noqa: E402
-from engine.data import IDX_FILES, Dataset, load_mnist  # noqa: E402
-from engine.modelio import load_model  # noqa: E402
-from gui.app.dataset_loader import dataset_source, studio_dataset_problem  # noqa: E402
-from gui.app.main_window import ANALYSIS_LAYOUT, DEFAULT_MODEL_PATH, LAYOUT_VERSION, TRAINING_LAYOUT, MainWindow  # noqa: E402
-from gui.widgets.plot_export import EXPORT_TEXT, export_menu  # noqa: E402
-from gui.widgets.visibility import on_screen  # noqa: E402
+from engine import cli
+from engine.analysis.report import CSV_COLUMNS
+from engine.data import IDX_FILES, Dataset, load_mnist
+from gui.app.dataset_loader import dataset_source, studio_dataset_problem
+from gui.app.main_window import ANALYSIS_LAYOUT, DEFAULT_MODEL_PATH, TRAINING_LAYOUT, MainWindow
+from gui.widgets.plot_export import EXPORT_TEXT, export_menu
+from gui.widgets.visibility import on_screen
 
 WAIT_MS = 60_000
+SMALL = (3000, 1000)  # the training and test images of the `small` fixture (conftest.py)
 ANALYSIS_TABS = ("Evaluation", "Mistakes", "Large chunks", "Embedding", "Robustness", "Dataset", "Histograms",
                  "Gradient flow", "Math")
 
@@ -34,33 +32,8 @@ ANALYSIS_TABS = ("Evaluation", "Mistakes", "Large chunks", "Embedding", "Robustn
 # ----------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
-@pytest.fixture(scope="module")
-def small(mnist):
-    return mnist.subset(3000, 1000)
-
-
-@pytest.fixture(scope="module")
-def model():
-    network, _ = load_model(DEFAULT_MODEL_PATH)
-    return network
-
-
-def settings_file(tmp_path, name="settings.ini"):
-    return QSettings(str(tmp_path / name), QSettings.Format.IniFormat)
-
-
 def open_window(qtbot, dataset, settings, model_path=DEFAULT_MODEL_PATH, size=(1400, 900)):
-    win = MainWindow(dataset=dataset, model_path=model_path, settings=settings)
-    qtbot.addWidget(win)
-    win.resize(*size)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return qt_support.open_window(qtbot, dataset, settings, size=size, model_path=model_path)
 
 
 @pytest.fixture
@@ -628,12 +601,7 @@ def test_layouts_are_remembered_and_old_ones_ignored(qtbot, small, tmp_path):
     # A layout saved before the analysis dock existed must not hide it.
     window = MainWindow(dataset=small, model_path=None, settings=settings_file(tmp_path, "scratch.ini"))
     qtbot.addWidget(window)
-    window.removeDockWidget(window.docks["analysis"])
-    old_state = window.saveState(LAYOUT_VERSION - 1)
-    window.close()
-    old = settings_file(tmp_path, "old.ini")
-    old.setValue("window/state", old_state)
-    old.sync()
+    settings_without_dock(window, "analysis", tmp_path)
     third = open_window(qtbot, small, settings_file(tmp_path, "old.ini"), model_path=None)
     assert win_has_open_analysis(third)
     third.close()

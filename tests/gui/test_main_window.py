@@ -1,63 +1,35 @@
 """The main window end to end: training from the controls, live panels, the drawing pad with the
 shipped model, refused settings, divergence, model files, closing, and responsiveness."""
 import os
+import subprocess
+import sys
+import threading
+import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QWidget
+from qt_support import child, open_window
+from support import ROOT
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+from engine.config import PRESETS
+from engine.data import load_mnist
+from engine.digitize import CENTRE_OF_MASS_TARGET
+from engine.trainer import BatchEvent, Trainer
+from gui.app.main_window import DEFAULT_MODEL_PATH, MainWindow
+from gui.panels.drawing_pad import STROKES_ONE, STROKES_SEVEN, draw_strokes
+from gui.training.cpu_share import reserve_core_for_gui
 
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QWidget  # noqa: E402
-
-from engine.config import PRESETS  # noqa: E402
-from engine.data import load_mnist  # noqa: E402
-from engine.digitize import CENTRE_OF_MASS_TARGET  # noqa: E402
-from engine.trainer import BatchEvent, Trainer  # noqa: E402
-from gui.app.main_window import DEFAULT_MODEL_PATH, MainWindow  # noqa: E402
-from gui.panels.drawing_pad import STROKES_ONE, STROKES_SEVEN, draw_strokes  # noqa: E402
-from gui.training.cpu_share import reserve_core_for_gui  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 15_000
+SMALL = (6000, 1000)  # the training and test images of the `small` fixture (conftest.py)
 OBJECT_NAMES = ("startButton", "pauseButton", "stepButton", "stopButton", "resetButton", "presetCombo",
                 "learningRateSpin", "batchSizeSpin", "epochsSpin", "hiddenLayersEdit", "activationCombo",
                 "lossPlot", "accuracyPlot", "chunksPanel", "activationsPanel", "drawingPad", "drawingPreview",
                 "predictionLabel", "probabilityPlot", "statusProgress", "settingsError", "messageBanner",
                 "analysisTabs", "evaluateNowButton", "currentDatasetLabel", "trainingLayoutButton",
                 "analysisLayoutButton")
-
-
-@pytest.fixture(scope="module")
-def small():
-    return load_mnist().subset(6000, 1000)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, small, settings):
-    win = MainWindow(dataset=small, settings=settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-
-
-def child(win, object_name, kind=QWidget):
-    found = win.findChild(kind, object_name)
-    assert found is not None, f"no {kind.__name__} named {object_name!r}"
-    return found
 
 
 def loss_points(win):
@@ -382,11 +354,7 @@ def test_stall_and_throughput_with_every_panel_live(qtbot, settings):
     reserve_core_for_gui()
     headless_before = headless_samples_per_s()
 
-    win = MainWindow(dataset=data, settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, data, settings, size=(1400, 900))
     draw_strokes(win.drawing_panel.pad, STROKES_SEVEN)
     win.activations_panel.use_drawing_check.setChecked(True)
     qtbot.wait(100)

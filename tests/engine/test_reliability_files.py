@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from file_faults import DiskFullAfter, patch_atomic_os
+from file_faults import DiskFullAfter, patch_atomic_os, writes_are_blocked
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import DEFAULT_MODEL, ROOT
 
 from engine.analysis.report import history_to_csv
 from engine.cli import main as cli_main
@@ -35,7 +36,6 @@ from engine.digitize import DIGIT_BOX_SIZE, OUTPUT_SIZE, digitize
 from engine.modelio import ModelFileError, load_model, save_model
 from engine.network import Network
 
-ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOLERATED_ALLOCATION = 64 * 2**20
 """Peak memory a reader may allocate for a small but hostile file (the files here are < 1 MB)."""
@@ -346,7 +346,7 @@ def test_a_good_model_file_still_loads_with_the_new_checks(tmp_path):
     network, metadata = load_model(path)
     assert network.flat_parameters.tobytes() == model_network().flat_parameters.tobytes()
     assert metadata == {"epochs": 1}
-    network, _ = load_model(ROOT / "assets" / "models" / "default.npz")
+    network, _ = load_model(DEFAULT_MODEL)
     assert network.layer_sizes == (784, 400, 200, 10)
 
 
@@ -652,15 +652,6 @@ def test_a_full_disk_at_fsync_or_rename_keeps_the_old_file(monkeypatch, saved, f
     _assert_old_file_intact(path, old)
 
 
-def _writes_are_blocked(folder: Path) -> bool:
-    try:
-        (folder / ".probe").write_bytes(b"")
-    except PermissionError:
-        return True
-    (folder / ".probe").unlink()
-    return False
-
-
 def test_saving_into_a_read_only_folder_fails_clearly_and_keeps_the_old_file(monkeypatch, tmp_path):
     folder = tmp_path / "read-only"
     folder.mkdir()
@@ -669,7 +660,7 @@ def test_saving_into_a_read_only_folder_fails_clearly_and_keeps_the_old_file(mon
     old = path.read_bytes()
     folder.chmod(0o500)
     try:
-        if not _writes_are_blocked(folder):
+        if not writes_are_blocked(folder):
             # Running as root: permissions do not stop writes, so refuse them the way the OS would.
             def refuse(*args, **kwargs):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))

@@ -1,27 +1,22 @@
-import os
+import dataclasses
+import statistics
+import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QPushButton, QToolButton
+from qt_support import added_widget
 
-import dataclasses  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QPointF, Qt  # noqa: E402
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QPushButton, QToolButton  # noqa: E402
-
-from engine.analysis.inspect import output_influence  # noqa: E402
-from engine.config import TrainConfig  # noqa: E402
-from engine.data import load_mnist  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.snapshot import Snapshot, model_snapshot  # noqa: E402
-from gui.panels.accuracy_panel import AccuracyPanel  # noqa: E402
-from gui.panels.activations_panel import ActivationsPanel, heatmap_shape  # noqa: E402
-from gui.panels.chunks_panel import CHUNK_SIDE, MAGNIFY_BELOW_PX, ChunksPanel, grid_shape  # noqa: E402
-from gui.panels.loss_panel import LossPanel, exponential_moving_average, follow_ranges  # noqa: E402
-from gui.widgets.colormaps import (  # noqa: E402
+from engine.config import TrainConfig
+from engine.network import Network
+from engine.snapshot import Snapshot, model_snapshot
+from gui.panels.accuracy_panel import AccuracyPanel
+from gui.panels.activations_panel import ActivationsPanel, heatmap_shape
+from gui.panels.chunks_panel import CHUNK_SIDE, MAGNIFY_BELOW_PX, ChunksPanel, grid_shape
+from gui.panels.loss_panel import LossPanel, exponential_moving_average, follow_ranges
+from gui.widgets.colormaps import (
     INDEX_HALF_RANGE,
     INDEX_SEPARATOR,
     INDEX_TRANSPARENT,
@@ -32,6 +27,7 @@ from gui.widgets.colormaps import (  # noqa: E402
     symmetric_scale,
 )
 
+SMALL = (1000, 300)  # the training and test images of the `small` fixture (conftest.py)
 RENDER_BUDGET_S = 0.050
 
 
@@ -68,37 +64,24 @@ def total_variation(values):
     return float(np.sum(np.abs(np.diff(values))))
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist().subset(1000, 300)
-
-
 @pytest.fixture
 def loss_panel(qtbot):
-    panel = LossPanel()
-    qtbot.addWidget(panel)
-    return panel
+    return added_widget(qtbot, LossPanel())
 
 
 @pytest.fixture
 def accuracy_panel(qtbot):
-    panel = AccuracyPanel()
-    qtbot.addWidget(panel)
-    return panel
+    return added_widget(qtbot, AccuracyPanel())
 
 
 @pytest.fixture
 def chunks_panel(qtbot):
-    panel = ChunksPanel()
-    qtbot.addWidget(panel)
-    return panel
+    return added_widget(qtbot, ChunksPanel())
 
 
 @pytest.fixture
-def activations_panel(qtbot, mnist):
-    panel = ActivationsPanel(mnist)
-    qtbot.addWidget(panel)
-    return panel
+def activations_panel(qtbot, small):
+    return added_widget(qtbot, ActivationsPanel(small))
 
 
 # ----------------------------------------------------------------------------- smoothing
@@ -585,26 +568,6 @@ def test_open_detail_follows_new_weights(chunks_panel):
     np.testing.assert_array_equal(dialog.image_item.image, newer.weights[0][3].reshape(28, 28))
 
 
-def test_output_influence_of_one_hidden_layer_is_a_column_of_w2():
-    network = Network((784, 16, 10), seed=6)
-    for neuron in (0, 9, 15):
-        np.testing.assert_array_equal(output_influence(network, neuron), network.weights[1][:, neuron])
-
-
-def test_output_influence_of_two_hidden_layers_is_the_matrix_product():
-    network = Network((784, 32, 24, 10), seed=7, dtype=np.float64)
-    product = network.weights[2] @ network.weights[1]
-    for neuron in (0, 31):
-        np.testing.assert_allclose(output_influence(network, neuron), product[:, neuron], rtol=1e-12)
-    with pytest.raises(ValueError):
-        output_influence(network, 32)
-
-
-def test_output_influence_without_hidden_layers_is_the_unit_vector():
-    network = Network((784, 10))
-    np.testing.assert_array_equal(output_influence(network, 4), np.eye(10)[4])
-
-
 # ----------------------------------------------------------------------------- activations panel
 
 
@@ -612,17 +575,17 @@ def forward_columns(network, x):
     return [a[:, 0] for a in network.forward(np.asarray(x).reshape(784, 1)).A]
 
 
-def test_activations_equal_network_forward_on_the_probe(activations_panel, mnist):
+def test_activations_equal_network_forward_on_the_probe(activations_panel, small):
     snapshot = model_snapshot(Network((784, 128, 64, 10), seed=8))
     activations_panel.set_probe_index(12)
     activations_panel.show_snapshot(snapshot)
-    expected = forward_columns(snapshot.network, mnist.x_test[12])
+    expected = forward_columns(snapshot.network, small.x_test[12])
     assert len(activations_panel.last_activations) == len(expected) == 4
     for got, want in zip(activations_panel.last_activations, expected):
         np.testing.assert_array_equal(got, want)
 
 
-def test_wide_layers_are_heatmaps_narrow_layers_are_bars(activations_panel, mnist):
+def test_wide_layers_are_heatmaps_narrow_layers_are_bars(activations_panel, small):
     snapshot = model_snapshot(Network((784, 128, 64, 10), seed=8))
     activations_panel.show_snapshot(snapshot)
     a1, a2, output = activations_panel.last_activations[1:]
@@ -641,16 +604,16 @@ def test_wide_layers_are_heatmaps_narrow_layers_are_bars(activations_panel, mnis
     assert output.sum() == pytest.approx(1.0, abs=1e-5)
 
 
-def test_true_label_marked_for_test_images(activations_panel, mnist):
+def test_true_label_marked_for_test_images(activations_panel, small):
     activations_panel.show_snapshot(model_snapshot(Network((784, 16, 10))))
     activations_panel.set_probe_index(3)
-    true_label = int(mnist.y_test[3])
+    true_label = int(small.y_test[3])
     marker_x, _ = activations_panel.layer_views[-1].true_marker.getData()
     assert list(marker_x) == [true_label]
     assert f"True label {true_label}" in activations_panel.prediction_label.text()
 
 
-def test_next_and_previous_change_the_probe(activations_panel, mnist, qtbot):
+def test_next_and_previous_change_the_probe(activations_panel, small, qtbot):
     activations_panel.show_snapshot(model_snapshot(Network((784, 16, 10))))
     next_button = activations_panel.findChild(QPushButton, "probeNextButton")
     prev_button = activations_panel.findChild(QPushButton, "probePrevButton")
@@ -660,12 +623,12 @@ def test_next_and_previous_change_the_probe(activations_panel, mnist, qtbot):
 
     qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
     assert activations_panel.probe_index == 1
-    np.testing.assert_array_equal(activations_panel.last_activations[0], mnist.x_test[1])
+    np.testing.assert_array_equal(activations_panel.last_activations[0], small.x_test[1])
     qtbot.mouseClick(prev_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(prev_button, Qt.MouseButton.LeftButton)
-    assert activations_panel.probe_index == mnist.n_test - 1  # wraps around
+    assert activations_panel.probe_index == small.n_test - 1  # wraps around
     qtbot.mouseClick(random_button, Qt.MouseButton.LeftButton)
-    assert activations_panel.probe_index != mnist.n_test - 1
+    assert activations_panel.probe_index != small.n_test - 1
     assert str(activations_panel.probe_index) in activations_panel.index_label.text()
 
 
@@ -708,12 +671,12 @@ def test_layer_items_are_reused_until_the_architecture_changes(activations_panel
 # ----------------------------------------------------------------------------- render cost
 
 
-def test_show_snapshot_is_cheap(qtbot, mnist, capsys):
+def test_show_snapshot_is_cheap(qtbot, small, capsys):
     """Showing a snapshot and painting the result, per panel. Paused snapshots, so that nothing
     is skipped by the panels' live rate limits."""
     snapshots = [training_snapshot(Network((784, 256, 128, 10), seed=s), n_points=20_000, n_epochs=40, seed=s)
                  for s in (1, 2)]
-    panels = [LossPanel(), AccuracyPanel(), ChunksPanel(), ActivationsPanel(mnist)]
+    panels = [LossPanel(), AccuracyPanel(), ChunksPanel(), ActivationsPanel(small)]
     report = []
     for panel in panels:
         qtbot.addWidget(panel)

@@ -39,25 +39,12 @@ from engine.analysis import (
 )
 from engine.cli import main as cli_main
 from engine.config import TrainConfig
-from engine.data import load_mnist
 from engine.history import TrainingHistory
-from engine.modelio import load_model
 from engine.network import Network
 from engine.snapshot import Snapshot
 from engine.trainer import EpochEvent, evaluate
 
 MODEL_PATH = "assets/models/default.npz"
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
-@pytest.fixture(scope="module")
-def model():
-    network, _ = load_model(MODEL_PATH)
-    return network
 
 
 @pytest.fixture(scope="module")

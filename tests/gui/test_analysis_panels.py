@@ -1,18 +1,14 @@
 """The "understand the trained network" panels, on the shipped model and the bundled MNIST.
 
 Each panel is also rendered to /tmp/analysis_panels/<name>.png at 900x600 for inspection."""
-import os
+import time
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QMouseEvent  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
@@ -21,35 +17,23 @@ from PySide6.QtWidgets import (  # noqa: E402
     QSlider,
     QWidget,
 )
+from qt_support import show_panel
 
-from engine.analysis import evaluation_report, large_chunks, output_patterns  # noqa: E402
-from engine.data import load_mnist  # noqa: E402
-from engine.modelio import load_model  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.snapshot import model_snapshot  # noqa: E402
-from engine.trainer import evaluate  # noqa: E402
-from gui.analysis.dataset_panel import DatasetPanel  # noqa: E402
-from gui.analysis.embedding_panel import EmbeddingPanel  # noqa: E402
-from gui.analysis.evaluation_panel import EvaluationPanel  # noqa: E402
-from gui.analysis.histograms_panel import HistogramsPanel  # noqa: E402
-from gui.analysis.large_chunks_panel import LargeChunksPanel  # noqa: E402
-from gui.analysis.mistakes_panel import MistakesPanel  # noqa: E402
-from gui.analysis.robustness_panel import RobustnessPanel  # noqa: E402
-from gui.training.background import BackgroundTask  # noqa: E402
+from engine.analysis import evaluation_report, large_chunks, output_patterns
+from engine.network import Network
+from engine.snapshot import model_snapshot
+from engine.trainer import evaluate
+from gui.analysis.dataset_panel import DatasetPanel
+from gui.analysis.embedding_panel import EmbeddingPanel
+from gui.analysis.evaluation_panel import EvaluationPanel
+from gui.analysis.histograms_panel import HistogramsPanel
+from gui.analysis.large_chunks_panel import LargeChunksPanel
+from gui.analysis.mistakes_panel import MistakesPanel
+from gui.analysis.robustness_panel import RobustnessPanel
+from gui.widgets.background import BackgroundTask
 
 RENDER_DIR = Path("/tmp/analysis_panels")
 WORKER_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
-@pytest.fixture(scope="module")
-def model():
-    network, _ = load_model("assets/models/default.npz")
-    return network
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +44,6 @@ def snapshot(model, mnist):
 @pytest.fixture(scope="module")
 def report(model, mnist):
     return evaluation_report(model, mnist)
-
-
-def show(qtbot, panel):
-    qtbot.addWidget(panel)
-    panel.resize(900, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 def render(panel, name):
@@ -122,7 +98,7 @@ def test_background_task_delivers_only_the_latest_result(qtbot):
 
 
 def test_evaluation_panel_shows_the_report(qtbot, report, mnist):
-    panel = show(qtbot, EvaluationPanel())
+    panel = show_panel(qtbot, EvaluationPanel())
     assert panel.objectName() == "evaluationPanel"
     assert_tooltips(panel, QCheckBox, ["confusionNormalize"])
     panel.show_report(report, mnist)
@@ -139,7 +115,7 @@ def test_evaluation_panel_shows_the_report(qtbot, report, mnist):
 
 
 def test_clicking_a_confusion_cell_lists_exactly_its_images(qtbot, report, mnist):
-    panel = show(qtbot, EvaluationPanel())
+    panel = show_panel(qtbot, EvaluationPanel())
     panel.show_report(report, mnist)
     qtbot.wait(50)
     with qtbot.waitSignal(panel.cellSelected, timeout=2000) as selected:
@@ -169,7 +145,7 @@ def test_clicking_a_confusion_cell_lists_exactly_its_images(qtbot, report, mnist
 
 
 def test_mistakes_panel_lists_the_most_confident_mistakes(qtbot, report, mnist):
-    panel = show(qtbot, MistakesPanel())
+    panel = show_panel(qtbot, MistakesPanel())
     assert panel.objectName() == "mistakesPanel"
     assert_tooltips(panel, QListWidget, ["mistakesList"])
     panel.show_report(report, mnist)
@@ -196,7 +172,7 @@ def test_mistakes_panel_lists_the_most_confident_mistakes(qtbot, report, mnist):
 
 
 def test_mistakes_panel_caps_the_list_and_says_so(qtbot, report, mnist):
-    panel = show(qtbot, MistakesPanel(max_shown=20))
+    panel = show_panel(qtbot, MistakesPanel(max_shown=20))
     panel.show_report(report, mnist)
     assert panel.list.count() == 20
     assert "first 20" in panel.summary_label.text()
@@ -206,7 +182,7 @@ def test_mistakes_panel_caps_the_list_and_says_so(qtbot, report, mnist):
 
 
 def test_large_chunks_panel_shows_fields_patterns_and_maximised_inputs(qtbot, snapshot, model):
-    panel = show(qtbot, LargeChunksPanel())
+    panel = show_panel(qtbot, LargeChunksPanel())
     assert panel.objectName() == "largeChunksPanel"
     assert_tooltips(panel, QComboBox, ["maximizeLayerCombo"])
     assert_tooltips(panel, QPushButton, ["maximizeButton"])
@@ -241,7 +217,7 @@ def test_large_chunks_panel_shows_fields_patterns_and_maximised_inputs(qtbot, sn
 
 
 def test_embedding_panel_projects_every_layer(qtbot, snapshot, mnist, model):
-    panel = show(qtbot, EmbeddingPanel(mnist, n_points=2000))
+    panel = show_panel(qtbot, EmbeddingPanel(mnist, n_points=2000))
     assert panel.objectName() == "embeddingPanel"
     assert_tooltips(panel, QComboBox, ["embeddingLayerCombo"])
     with qtbot.waitSignal(panel.computed, timeout=WORKER_TIMEOUT_MS):
@@ -279,7 +255,7 @@ def test_embedding_panel_projects_every_layer(qtbot, snapshot, mnist, model):
 
 
 def test_robustness_panel_curves_and_threshold(qtbot, snapshot, mnist, model, report):
-    panel = show(qtbot, RobustnessPanel(mnist, n_images=500))
+    panel = show_panel(qtbot, RobustnessPanel(mnist, n_images=500))
     assert panel.objectName() == "robustnessPanel"
     assert_tooltips(panel, QSlider, ["confidenceThreshold"])
     with qtbot.waitSignal(panel.computed, timeout=WORKER_TIMEOUT_MS):
@@ -310,7 +286,7 @@ def test_robustness_panel_curves_and_threshold(qtbot, snapshot, mnist, model, re
 
 
 def test_dataset_panel_browses_by_split_and_digit(qtbot, mnist):
-    panel = show(qtbot, DatasetPanel(mnist))
+    panel = show_panel(qtbot, DatasetPanel(mnist))
     assert panel.objectName() == "datasetPanel"
     assert_tooltips(panel, QComboBox, ["datasetSplitCombo", "datasetDigitCombo"])
     assert_tooltips(panel, QPushButton, ["datasetPrevPage", "datasetNextPage"])
@@ -342,7 +318,7 @@ def test_dataset_panel_browses_by_split_and_digit(qtbot, mnist):
 
 
 def test_histograms_panel_counts_every_parameter_and_keeps_the_reference(qtbot, snapshot, model):
-    panel = show(qtbot, HistogramsPanel())
+    panel = show_panel(qtbot, HistogramsPanel())
     assert panel.objectName() == "histogramsPanel"
     initial = Network(model.layer_sizes, seed=0)
     panel.show_snapshot(model_snapshot(initial))
@@ -363,7 +339,7 @@ def test_histograms_panel_counts_every_parameter_and_keeps_the_reference(qtbot, 
 
 
 def test_histograms_panel_rebuilds_for_a_new_architecture(qtbot):
-    panel = show(qtbot, HistogramsPanel())
+    panel = show_panel(qtbot, HistogramsPanel())
     panel.show_snapshot(model_snapshot(Network((784, 32, 10), seed=1)))
     panel.show_snapshot(model_snapshot(Network((784, 16, 8, 10), seed=1)))
     assert len(panel.histograms) == 3 and panel.reference.layer_sizes == (784, 16, 8, 10)

@@ -1,27 +1,19 @@
 """The training thread: throttled snapshots, pause/step/resume/stop, live settings, divergence,
 and a clean thread lifecycle over repeated runs."""
-import os
+import sys
+import threading
+import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pytest
+from qt_support import os_thread_count
 
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from engine.config import PRESETS, TrainConfig  # noqa: E402
-from engine.data import load_mnist  # noqa: E402
-from gui.training.session import GIL_SWITCH_INTERVAL_S, TrainingSession  # noqa: E402
-from gui.training.worker import TrainingWorker  # noqa: E402
+from engine.config import PRESETS, TrainConfig
+from gui.training.session import GIL_SWITCH_INTERVAL_S, TrainingSession
+from gui.training.worker import TrainingWorker
 
 WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def small():
-    return load_mnist().subset(6000, 500)
+SMALL = (6000, 500)  # the training and test images of the `small` fixture (conftest.py)
 
 
 @pytest.fixture
@@ -37,20 +29,6 @@ def session(qtbot):
 def quick_config(**changes):
     """Small and fast: many batches per epoch, so epoch-end snapshots are rare."""
     return TrainConfig(hidden=(32,), batch_size=32, epochs=50, lr=0.05).with_changes(**changes)
-
-
-def os_thread_count(qtbot):
-    """Threads of this process, once threads that were just joined have also left the OS."""
-    def count():
-        return len(os.listdir("/proc/self/task"))
-    previous = count()
-    for _ in range(40):
-        qtbot.wait(25)
-        current = count()
-        if current == previous:
-            return current
-        previous = current
-    return previous
 
 
 def wait_for_paused_snapshot(qtbot, session):

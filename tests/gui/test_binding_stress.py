@@ -5,15 +5,12 @@ updates (see /work/shared/qt/README.md). Such a crash kills the interpreter, so 
 updates run in a subprocess and the test checks that it exits normally.
 """
 import os
+import subprocess
+import sys
+import textwrap
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from support import ROOT
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import textwrap  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
 UPDATES = 2000
 """The loss curve and the prediction bars are redrawn every time, as during training; the
 heavier panels take turns, so each still gets hundreds of updates and the test stays short."""

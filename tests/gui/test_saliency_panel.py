@@ -1,25 +1,13 @@
-"""Saliency: the input gradient from the engine's own backpropagation, checked against finite
-differences, and its overlay on the drawing pad and the preview of what the network sees."""
-import os
+"""Saliency on screen: its overlay on the drawing pad and the preview of what the network sees, and the
+window that recomputes it (the gradient itself: tests/engine/test_inspect.py)."""
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtGui import QColor, QImage  # noqa: E402
-from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget  # noqa: E402
-
-import gui.app.main_window as main_window_module  # noqa: E402
-from engine.analysis.inspect import input_saliency, output_influence  # noqa: E402
-from engine.data import load_mnist  # noqa: E402
-from engine.modelio import load_model  # noqa: E402
-from engine.network import Network  # noqa: E402
-from gui.app.main_window import MainWindow  # noqa: E402
-from gui.panels.drawing_pad import (  # noqa: E402
+import gui.panels.drawing_pad as drawing_pad_module
+from engine.analysis.inspect import input_saliency
+from gui.panels.drawing_pad import (
     SALIENCY_PREDICTED_TEXT,
     STROKES_ONE,
     STROKES_SEVEN,
@@ -28,125 +16,7 @@ from gui.panels.drawing_pad import (  # noqa: E402
     input_frame_on_canvas,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-OBJECTIVES = ("score", "log_probability", "loss")
-
-
-@pytest.fixture(scope="module")
-def trained():
-    return load_model(ROOT / "assets" / "models" / "default.npz")[0]
-
-
-# ----------------------------------------------------------------- the engine
-
-def objective_value(network, x, target, objective):
-    """The objective computed from the forward pass alone, in float64, for finite differences."""
-    cache = network.forward(x.reshape(-1, 1))
-    z = cache.Z[-1][:, 0].astype(np.float64)
-    a = cache.A[-1][:, 0].astype(np.float64)
-    if objective == "score":
-        return z[target]
-    if objective == "loss":
-        y = np.zeros((network.layer_sizes[-1], 1))
-        y[target] = 1
-        return network.loss(cache, y)
-    if network.output_activation == "softmax":
-        return z[target] - np.log(np.sum(np.exp(z - z.max()))) - z.max()
-    if network.output_activation == "sigmoid":
-        return np.log(a[target])
-    return a[target]  # identity: the documented stand-in, same direction as its log
-
-
-@pytest.mark.parametrize("hidden, output, loss", [
-    ("relu", "softmax", "ce"),
-    ("tanh", "softmax", "mse"),
-    ("sigmoid", "sigmoid", "mse"),
-    ("leaky_relu", "identity", "mse"),
-])
-@pytest.mark.parametrize("objective", OBJECTIVES)
-def test_gradient_matches_finite_differences(hidden, output, loss, objective):
-    network = Network((784, 24, 16, 10), hidden, output, loss, dtype=np.float64, seed=3)
-    rng = np.random.default_rng(7)
-    x = rng.random(784)
-    target = 4
-
-    gradient = input_saliency(network, x, target=target, objective=objective)
-
-    step = 1e-6
-    for pixel in rng.choice(784, 30, replace=False):
-        bumped_up, bumped_down = x.copy(), x.copy()
-        bumped_up[pixel] += step
-        bumped_down[pixel] -= step
-        numeric = (objective_value(network, bumped_up, target, objective)
-                   - objective_value(network, bumped_down, target, objective)) / (2 * step)
-        assert gradient[pixel] == pytest.approx(numeric, rel=1e-5, abs=1e-8), pixel
-
-
-def test_log_probability_is_minus_the_cross_entropy_gradient_and_target_defaults_to_the_prediction():
-    network = Network((784, 32, 10), dtype=np.float64, seed=1)
-    x = np.random.default_rng(2).random((28, 28))
-    predicted = int(network.predict(x.reshape(-1, 1))[0])
-
-    for target in range(10):
-        np.testing.assert_allclose(input_saliency(network, x, target, "log_probability"),
-                                   -input_saliency(network, x, target, "loss"), rtol=1e-10, atol=1e-14)
-    np.testing.assert_array_equal(input_saliency(network, x), input_saliency(network, x, predicted, "score"))
-
-
-def test_gradient_keeps_the_input_shape_and_the_network_dtype(trained):
-    x = np.random.default_rng(0).random(784).astype(np.float32)
-    for shape in ((784,), (28, 28), (784, 1)):
-        gradient = input_saliency(trained, x.reshape(shape), target=3)
-        assert gradient.shape == shape and gradient.dtype == np.float32
-    np.testing.assert_array_equal(input_saliency(trained, x.reshape(28, 28), 3).ravel(),
-                                  input_saliency(trained, x, 3))
-
-
-def test_bad_arguments_are_refused(trained):
-    x = np.zeros(784, dtype=np.float32)
-    with pytest.raises(ValueError, match="objective"):
-        input_saliency(trained, x, objective="probability")
-    with pytest.raises(ValueError, match="target"):
-        input_saliency(trained, x, target=10)
-    with pytest.raises(ValueError, match="784"):
-        input_saliency(trained, np.zeros(783))
-
-
-def test_log_probability_keeps_its_direction_when_float32_rounds_the_prediction_to_certainty(trained):
-    # Sharpened until the runner-up trails by 40 logits: the predicted probability is then
-    # exactly 1.0 in float32, where 1 - A would be 0 and the gradient would point the wrong way.
-    x = load_mnist().x_test[0]
-    logits = np.sort(trained.forward(x.reshape(-1, 1)).Z[-1][:, 0])
-    sharp = trained.copy()
-    sharp.weights[-1][...] *= 40 / (logits[-1] - logits[-2])
-    sharp.biases[-1][...] *= 40 / (logits[-1] - logits[-2])
-    probabilities = sharp.predict_proba(x.reshape(-1, 1))[:, 0]
-    predicted = int(np.argmax(probabilities))
-    assert probabilities[predicted] == np.float32(1.0)
-
-    fast = input_saliency(sharp, x, predicted, "log_probability")
-    exact = input_saliency(sharp.copy(dtype=np.float64), x, predicted, "log_probability")
-
-    assert np.any(fast)
-    cosine = float(fast @ exact) / (np.linalg.norm(fast) * np.linalg.norm(exact))
-    assert cosine > 0.99
-
-
-def test_one_image_takes_well_under_5_ms(trained):
-    x = np.random.default_rng(0).random(784).astype(np.float32)
-    timings = []
-    for _ in range(30):
-        start = time.perf_counter()
-        input_saliency(trained, x, target=3, objective="log_probability")
-        timings.append(time.perf_counter() - start)
-    # The best run: other processes on a shared machine can only slow a run down.
-    assert min(timings) < 0.005
-
-
-def test_output_influence_is_unchanged(trained):
-    influence = output_influence(trained, 5)
-    expected = trained.weights[2] @ trained.weights[1][:, 5]
-    np.testing.assert_allclose(influence, expected, rtol=1e-5)
+SMALL = (2000, 500)  # the training and test images of the `small` fixture (conftest.py)
 
 
 # ---------------------------------------------------- saliency of drawn digits
@@ -167,18 +37,18 @@ def within(mask, distance):
     return grown
 
 
-def test_a_drawn_one_lights_up_along_its_stroke(qtbot, trained):
+def test_a_drawn_one_lights_up_along_its_stroke(qtbot, model):
     """The raw gradient of this MLP is not confined to the stroke: first-layer weights of pixels
     that are blank in (almost) every MNIST digit keep their random initial values, so every pixel
     of the frame carries some gradient. What the stroke does have is the strongest and most
     coherent part of it: red (more ink raises the score of 1) along the stroke, the strongest
     pixels close to it, and blue on the stroke when asked what would make it a 3."""
     image = drawn_input(qtbot, STROKES_ONE)
-    assert int(trained.predict(image.reshape(-1, 1))[0]) == 1
+    assert int(model.predict(image.reshape(-1, 1))[0]) == 1
     ink = image > 0.5
     near_ink = within(image > 0.1, 2)
 
-    gradient = input_saliency(trained, image)  # the score of the predicted 1
+    gradient = input_saliency(model, image)  # the score of the predicted 1
     typical = np.abs(gradient).mean()
 
     assert gradient[ink].mean() > 1.0 * typical
@@ -186,18 +56,18 @@ def test_a_drawn_one_lights_up_along_its_stroke(qtbot, trained):
     strongest = np.argsort(np.abs(gradient).ravel())[::-1][:40]
     assert near_ink.ravel()[strongest].mean() > 2 * near_ink.mean()
 
-    towards_three = input_saliency(trained, image, target=3, objective="log_probability")
+    towards_three = input_saliency(model, image, target=3, objective="log_probability")
     assert towards_three[ink].mean() < -0.5 * np.abs(towards_three).mean()
 
 
-def test_the_decision_view_of_a_drawn_one_is_concentrated_on_its_stroke(qtbot, trained):
+def test_the_decision_view_of_a_drawn_one_is_concentrated_on_its_stroke(qtbot, model):
     """What the pad shows for the predicted digit: gradient x input of its score. Its mass lies
     on the stroke, mostly red (the ink of a 1 raises the score of 1), and, the network being
     piecewise linear in x for ReLU, it adds up to the score's change along the ray t*x
     (the ReLU pattern is fixed near t = 1, so a small step checks the sum)."""
     image = drawn_input(qtbot, STROKES_ONE)
     request = {"target": None, "objective": "score", "times_input": True}
-    contributions = input_saliency(trained, image, **request)
+    contributions = input_saliency(model, image, **request)
     magnitude = np.abs(contributions)
     near_stroke = within(image > 0.1, 1)
     assert magnitude[near_stroke].sum() > 0.99 * magnitude.sum()
@@ -205,7 +75,7 @@ def test_the_decision_view_of_a_drawn_one_is_concentrated_on_its_stroke(qtbot, t
     assert contributions[contributions > 0].sum() > 3 * -contributions[contributions < 0].sum()
 
     def score(t):
-        network64 = trained.copy(np.float64)
+        network64 = model.copy(np.float64)
         return network64.forward((t * image.astype(np.float64)).reshape(-1, 1)).Z[-1][1, 0]
     h = 1e-4
     slope = (score(1 + h) - score(1 - h)) / (2 * h)
@@ -215,7 +85,7 @@ def test_the_decision_view_of_a_drawn_one_is_concentrated_on_its_stroke(qtbot, t
 # ------------------------------------------------------------------ the panel
 
 @pytest.fixture
-def panel(qtbot, trained):
+def panel(qtbot, model):
     """A drawing panel answered by the shipped model the way the main window answers it."""
     widget = DrawingPanel()
     qtbot.addWidget(widget)
@@ -224,10 +94,10 @@ def panel(qtbot, trained):
         if image is None:
             widget.show_prediction(None)
             return
-        widget.show_prediction(trained.predict_proba(image.reshape(-1, 1))[:, 0])
+        widget.show_prediction(model.predict_proba(image.reshape(-1, 1))[:, 0])
         request = widget.saliency_request
         if request is not None:
-            widget.show_saliency(input_saliency(trained, image, **request))
+            widget.show_saliency(input_saliency(model, image, **request))
 
     widget.inputChanged.connect(answer)
     widget.saliencyRequestChanged.connect(lambda: answer(widget.current_input()))
@@ -255,7 +125,7 @@ def test_controls_exist_and_explain_themselves(panel):
     assert panel.minimumSizeHint().width() <= 560 and panel.minimumSizeHint().height() <= 400
 
 
-def test_toggling_on_overlays_the_gradient_and_toggling_off_removes_it(panel, trained):
+def test_toggling_on_overlays_the_gradient_and_toggling_off_removes_it(panel, model):
     draw_strokes(panel.pad, STROKES_ONE)
     panel.update_input_now()
     pad_before, preview_before = pixels(panel.pad), pixels(panel.preview)
@@ -263,7 +133,7 @@ def test_toggling_on_overlays_the_gradient_and_toggling_off_removes_it(panel, tr
 
     panel.saliency_toggle.setChecked(True)
 
-    np.testing.assert_array_equal(panel.saliency, input_saliency(trained, panel.current_input(), times_input=True))
+    np.testing.assert_array_equal(panel.saliency, input_saliency(model, panel.current_input(), times_input=True))
     pad_on, preview_on = pixels(panel.pad), pixels(panel.preview)
     # The decision view colours the stroke and its edges only.
     assert np.abs(pad_on - pad_before).sum(axis=2).astype(bool).mean() > 0.03
@@ -281,7 +151,7 @@ def test_toggling_on_overlays_the_gradient_and_toggling_off_removes_it(panel, tr
     np.testing.assert_array_equal(pixels(panel.preview), preview_before)
 
 
-def test_choosing_a_target_changes_the_overlay_and_switches_saliency_on(panel, trained):
+def test_choosing_a_target_changes_the_overlay_and_switches_saliency_on(panel, model):
     draw_strokes(panel.pad, STROKES_ONE)
     panel.update_input_now()
 
@@ -290,7 +160,7 @@ def test_choosing_a_target_changes_the_overlay_and_switches_saliency_on(panel, t
     assert panel.saliency_toggle.isChecked()
     assert panel.saliency_request == {"target": 3, "objective": "log_probability"}
     np.testing.assert_array_equal(
-        panel.saliency, input_saliency(trained, panel.current_input(), 3, "log_probability"))
+        panel.saliency, input_saliency(model, panel.current_input(), 3, "log_probability"))
     towards_three = pixels(panel.pad)
     assert "chance of a 3" in panel.saliency_legend.text
 
@@ -339,7 +209,7 @@ def test_the_overlay_lies_on_the_digit_where_the_network_sees_it(panel):
     assert input_frame_on_canvas(np.zeros((280, 280)), None) is None
 
 
-def test_a_new_stroke_replaces_the_saliency_and_clear_removes_it(panel, trained):
+def test_a_new_stroke_replaces_the_saliency_and_clear_removes_it(panel, model):
     draw_strokes(panel.pad, STROKES_ONE)
     panel.update_input_now()
     panel.saliency_toggle.setChecked(True)
@@ -348,7 +218,7 @@ def test_a_new_stroke_replaces_the_saliency_and_clear_removes_it(panel, trained)
     draw_strokes(panel.pad, [[(60.0, 60.0), (200.0, 60.0)]])
     panel.update_input_now()
 
-    np.testing.assert_array_equal(panel.saliency, input_saliency(trained, panel.current_input(), times_input=True))
+    np.testing.assert_array_equal(panel.saliency, input_saliency(model, panel.current_input(), times_input=True))
     assert not np.array_equal(panel.saliency, first)
 
     panel.clear()
@@ -392,16 +262,6 @@ def test_saliency_panel_renders_for_a_screenshot(panel, tmp_path):
 
 # ------------------------------------------------------------ the main window
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(dataset=load_mnist().subset(2000, 500), settings=settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-
 
 def test_window_recomputes_saliency_with_every_prediction_only_while_it_is_on(window, monkeypatch):
     calls = []
@@ -410,7 +270,7 @@ def test_window_recomputes_saliency_with_every_prediction_only_while_it_is_on(wi
         calls.append(request)
         return input_saliency(network, image, **request)
 
-    monkeypatch.setattr(main_window_module, "input_saliency", counting_saliency)
+    monkeypatch.setattr(drawing_pad_module, "input_saliency", counting_saliency)
     panel = window.drawing_panel
     draw_strokes(panel.pad, STROKES_ONE)
     panel.update_input_now()

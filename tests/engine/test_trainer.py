@@ -11,10 +11,7 @@ from engine.optimizers import make_optimizer
 from engine.schedules import lr_factor
 from engine.trainer import BatchEvent, DivergedEvent, EpochEvent, FinishedEvent, Trainer
 
-
-@pytest.fixture(scope="module")
-def small():
-    return load_mnist().subset(3000, 1000)
+SMALL = (3000, 1000)  # the training and test images of the `small` fixture (conftest.py)
 
 
 def _epochs(trainer):

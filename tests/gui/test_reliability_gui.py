@@ -4,44 +4,42 @@ soak, and the same seed giving the same weights with and without the GUI.
 
 Waits are bounded everywhere; a watchdog dumps every thread's stack if a test hangs.
 """
+import errno
+import faulthandler
+import functools
+import importlib.util
+import json
 import os
+import random
+import sys
+import threading
+import time
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pytest
+from file_faults import DiskFullAfter, patch_atomic_os, refuse, writes_are_blocked
+from PySide6.QtCore import QSettings, Qt, QThreadPool
+from PySide6.QtWidgets import QLabel, QPushButton
+from qt_support import child, open_window, os_thread_count, settings_file
+from support import ROOT
 
-import errno  # noqa: E402
-import faulthandler  # noqa: E402
-import functools  # noqa: E402
-import importlib.util  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+from engine.config import PRESETS, TrainConfig
+from engine.history import TrainingHistory
+from engine.modelio import load_model, save_model
+from engine.network import Network
+from engine.trainer import Trainer
+from gui.app.main_window import MainWindow
+from gui.app.settings import load_training_settings
+from gui.panels.controls import AUGMENT_NOISE_STD, AUGMENT_ROTATE_DEG, AUGMENT_SHIFT_PX
+from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes
+from gui.training import session as training_controller
+from gui.training.cpu_share import reserve_core_for_gui
+from gui.training.session import TrainingSession
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from file_faults import DiskFullAfter, patch_atomic_os, refuse  # noqa: E402
-from PySide6.QtCore import QSettings, Qt, QThreadPool  # noqa: E402
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget  # noqa: E402
-
-from engine.config import PRESETS, TrainConfig  # noqa: E402
-from engine.data import load_mnist  # noqa: E402
-from engine.history import TrainingHistory  # noqa: E402
-from engine.modelio import load_model, save_model  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.trainer import BatchEvent, DivergedEvent, Trainer  # noqa: E402
-from gui.app.main_window import MainWindow  # noqa: E402
-from gui.app.settings import load_training_settings  # noqa: E402
-from gui.panels.controls import AUGMENT_NOISE_STD, AUGMENT_ROTATE_DEG, AUGMENT_SHIFT_PX  # noqa: E402
-from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
-from gui.training import session as training_controller  # noqa: E402
-from gui.training.cpu_share import reserve_core_for_gui  # noqa: E402
-from gui.training.session import TrainingSession  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 15_000
 N_TRAIN, N_TEST = 2000, 300
+SMALL = (N_TRAIN, N_TEST)  # the training and test images of the `small` fixture (conftest.py)
 
 
 def _load_soak_module():
@@ -64,28 +62,9 @@ def watchdog():
 
 
 @pytest.fixture(scope="module")
-def small():
-    return load_mnist().subset(N_TRAIN, N_TEST)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-def open_window(qtbot, dataset, settings, **kwargs) -> MainWindow:
-    win = MainWindow(dataset=dataset, settings=settings, **kwargs)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
-
-@pytest.fixture(scope="module")
 def shared_window(qapp, small, tmp_path_factory):
     """One window for the tests that leave it idle again: building one costs about a second."""
-    path = tmp_path_factory.mktemp("shared-window") / "settings.ini"
-    win = MainWindow(dataset=small, settings=QSettings(str(path), QSettings.Format.IniFormat))
+    win = MainWindow(dataset=small, settings=settings_file(tmp_path_factory.mktemp("shared-window")))
     win.show()
     yield win
     win.close()
@@ -113,12 +92,6 @@ def messages(window, monkeypatch):
     return shown
 
 
-def child(win, object_name, kind=QWidget):
-    found = win.findChild(kind, object_name)
-    assert found is not None, f"no {kind.__name__} named {object_name!r}"
-    return found
-
-
 def use_small_network(win, hidden="32", batch_size=50, epochs=None):
     win.controls.hidden_edit.setText(hidden)
     win.controls.batch_spin.setValue(batch_size)
@@ -138,20 +111,6 @@ def drain_thread_pools(win) -> None:
     QThreadPool.globalInstance().waitForDone(10_000)
 
 
-def os_thread_count(qtbot) -> int:
-    """Threads of this process, once threads that were just joined have also left the OS."""
-    def count():
-        return len(os.listdir("/proc/self/task"))
-    previous = count()
-    for _ in range(40):
-        qtbot.wait(25)
-        current = count()
-        if current == previous:
-            return current
-        previous = current
-    return previous
-
-
 SAVE_FAILURES = {
     "disk-full-mid-write": ("No space left on device",
                             lambda: {"fdopen": lambda fd, mode="r", *a, **k: DiskFullAfter(
@@ -164,16 +123,6 @@ SAVE_FAILURES = {
 
 
 # --------------------------------------------------------------------------- saving and loading
-
-
-def writes_are_blocked(folder: Path) -> bool:
-    """False when running as root, which ignores folder permissions."""
-    try:
-        (folder / ".probe").write_bytes(b"")
-    except PermissionError:
-        return True
-    (folder / ".probe").unlink()
-    return False
 
 
 @pytest.mark.parametrize("had_old_file", [True, False], ids=["over-old-file", "new-file"])
@@ -448,33 +397,6 @@ def test_the_window_opens_whatever_the_settings_file_holds(qtbot, small, tmp_pat
 
 
 # --------------------------------------------------------------------------- divergence
-
-
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow being caught
-@pytest.mark.parametrize("config", [
-    TrainConfig(hidden=(20, 10), activation="tanh", output_activation="identity", loss="mse", optimizer="gd",
-                lr=50.0, batch_size=16, epochs=2),
-    TrainConfig(hidden=(32,), activation="leaky_relu", output_activation="identity", loss="mse",
-                optimizer="momentum", lr=10.0, batch_size=8, epochs=2),
-    TrainConfig(hidden=(20, 10), activation="tanh", output_activation="identity", loss="mse", optimizer="gd",
-                lr=1e4, batch_size=16, epochs=2, dtype="float64"),
-], ids=["gd-tanh", "momentum-leaky-relu", "gd-float64"])
-def test_divergence_keeps_exactly_the_last_finite_weights(small, config):
-    trainer = Trainer(config, small)
-    last_finite = parameters(trainer.network)
-    diverged = 0
-    for event in trainer.run():
-        if isinstance(event, BatchEvent):
-            assert np.isfinite(event.loss)
-            last_finite = parameters(trainer.network)
-        elif isinstance(event, DivergedEvent):
-            diverged += 1
-            assert trainer.paused
-            assert parameters(trainer.network) == last_finite, "the weights are those before the bad step"
-            assert "diverged" in event.message
-            trainer.stop()
-    assert diverged == 1
-    assert np.isfinite(trainer.network.flat_parameters).all()
 
 
 def diverging_settings(win) -> None:

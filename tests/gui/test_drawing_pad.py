@@ -1,16 +1,12 @@
-import os
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget  # noqa: E402
-
-from engine.digitize import CENTRE_OF_MASS_TARGET, digitize  # noqa: E402
-from gui.panels.drawing_pad import (  # noqa: E402
+from engine.digitize import CENTRE_OF_MASS_TARGET, digitize
+from gui.panels.drawing_pad import (
     NO_PREDICTION_TEXT,
     PAD_SIZE,
     STROKES_ONE,

@@ -4,16 +4,14 @@ import json
 import struct
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import ROOT
 
 from engine.cli import main
 from engine.data import load_mnist
 from engine.modelio import load_model
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _write_idx(path, array):

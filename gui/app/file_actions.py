@@ -1,0 +1,279 @@
+"""What the File menu does: datasets, model files and exports, with their dialogs and messages.
+
+A mixin of MainWindow: problems are reported in a message box (or the banner at start-up) and
+change nothing; files are written atomically by the engine.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from engine.analysis import evaluation_report, history_to_csv, html_report
+from engine.data import Dataset
+from engine.modelio import ModelFileError, load_model_with_timeline, save_model
+from engine.snapshot import RunState, Snapshot
+
+from ..widgets.exports import chunk_grid_image, png_bytes, report_figures, write_file
+from .dataset_loader import DatasetLoader, dataset_source
+from .settings import remember_folder, remembered_folder
+
+DATASET_FILTER = "Digit datasets (*.npz *.csv *ubyte *ubyte.gz *.idx *.gz);;All files (*)"
+
+
+class FileActions:
+    # -- datasets ----------------------------------------------------------------------------------
+    def _build_loaders(self) -> None:
+        self._loader = DatasetLoader(self)    # the bundled MNIST, at start-up
+        self._loader.loaded.connect(self._on_bundled_dataset_loaded)
+        self._opening = DatasetLoader(self)   # a dataset the user chose
+        self._opening.loaded.connect(self._on_dataset_opened)
+
+    def _load_bundled_dataset(self) -> None:
+        self.controls.set_data_ready(False)
+        self.status.state_label.setText("Loading MNIST\u2026")
+        self._loader.read(None)
+        self._update_dataset_label()
+
+    def _on_bundled_dataset_loaded(self, _source, dataset: Dataset | None, error: str) -> None:
+        if dataset is not None:
+            self._set_dataset(dataset)
+        else:
+            self.banner.show_message(f"The training images could not be loaded, so training is unavailable: {error}")
+            self._update_dataset_label()
+            self._update_status()
+
+    def _set_dataset(self, dataset: Dataset) -> None:
+        self.controls.set_training_set_size(dataset.n_train)
+        self.controls.set_data_ready(True)
+        self.state.set_dataset(dataset)
+        self._update_dataset_label()
+        self._update_actions()
+        self._update_status()
+
+    @property
+    def dataset(self) -> Dataset | None:
+        return self.state.dataset
+
+    def open_dataset(self, path) -> bool:
+        """Start reading the dataset at `path` (a folder of IDX files or any file in it, an .npz,
+        or an mnist-in-csv file) on a worker thread; it replaces the current one when read.
+        Problems are reported in a message box and change nothing. False if refused at once."""
+        if self.session.is_active:
+            self._refuse_dataset_change()
+            return False
+        if self.is_opening_dataset:
+            self.statusBar().showMessage("Still reading the previous dataset; try again when it is open.", 5000)
+            return False
+        self.open_dataset_action.setEnabled(False)
+        self._opening.read(dataset_source(path))
+        self._update_dataset_label()
+        return True
+
+    @property
+    def is_opening_dataset(self) -> bool:
+        return self._opening.busy
+
+    def _on_dataset_opened(self, source: Path, dataset: Dataset | None, error: str) -> None:
+        self.open_dataset_action.setEnabled(True)
+        self._update_dataset_label()
+        current = f"{self.dataset.name} stays in use" if self.dataset is not None else "nothing was changed"
+        if dataset is None:
+            self.show_message("Could not open dataset", f"The dataset was not opened; {current}.\n\n{error}",
+                              QMessageBox.Icon.Warning)
+            return
+        if self.session.is_active:  # a run was started while the files were read
+            self._refuse_dataset_change()
+            return
+        remember_folder(self.settings, "datasets", source)
+        self._set_dataset(dataset)
+        self.statusBar().showMessage(f"Opened {dataset.name}: {dataset.n_train:,} training and "
+                                     f"{dataset.n_test:,} test images", 8000)
+
+    def _update_dataset_label(self) -> None:
+        opening = self._opening.source.name if self.is_opening_dataset else None
+        self.status.show_dataset(self.dataset, self._loader.busy, opening)
+
+    def _refuse_dataset_change(self) -> None:
+        self.show_message("Training is running",
+                          "Stop or reset the run before opening another dataset: a run keeps the images it "
+                          "started with.", QMessageBox.Icon.Information)
+
+    def _open_dataset_dialog(self) -> None:
+        if self.session.is_active:  # say so before the user picks a file in vain
+            self._refuse_dataset_change()
+            return
+        path = self.ask_dataset_path()
+        if path:
+            self.open_dataset(path)
+
+    # -- models --------------------------------------------------------------------------------------
+    def load_model_file(self, path, quiet: bool = False) -> bool:
+        """Load a model for the drawing pad and panels. On any problem, report it and keep the
+        current model. `quiet` reports in the banner instead of a dialog (used at start-up)."""
+        path = Path(path)
+        try:
+            network, metadata, timeline = load_model_with_timeline(path)
+            if network.layer_sizes[0] != 784 or network.layer_sizes[-1] != 10:
+                raise ModelFileError(f"{path}: the network has {network.layer_sizes[0]} inputs and "
+                                     f"{network.layer_sizes[-1]} outputs; Backprop Studio needs 784 and 10")
+        except ModelFileError as e:
+            if quiet:
+                self.banner.show_message(f"No ready-trained model: {e}")
+            else:
+                self.show_message("Could not load model", f"The model was not loaded; the previous one stays in "
+                                  f"use.\n\n{e}", QMessageBox.Icon.Warning)
+            return False
+        self.model_network, self.model_metadata, self.model_path = network, metadata, path
+        self.model_timeline = timeline
+        if self.session.state == RunState.IDLE:
+            self._show_idle()
+        self.statusBar().showMessage(f"Loaded {path.name}: {network.describe()}", 5000)
+        return True
+
+    def save_model_file(self, path, with_timeline: bool = False) -> bool:
+        """Save the network on screen (`with_timeline`: and the timeline of its run); reports
+        problems in a message box."""
+        snapshot = self.displayed_snapshot
+        if snapshot is None:
+            self._report_no_network()
+            return False
+        metadata = dict(self.model_metadata) if snapshot.state == RunState.IDLE else {
+            "config": snapshot.config.to_dict(), "epochs": snapshot.epoch, "steps": snapshot.step,
+            "dataset": snapshot.dataset_name, "test_accuracy": snapshot.latest_test_accuracy,
+            "training_seconds": snapshot.elapsed_s}
+        stop = self.state.moment
+        if stop is not None and snapshot.state != RunState.IDLE:
+            # The network of an earlier moment: its accuracy is known only if it was evaluated then.
+            metadata["test_accuracy"] = stop.test_accuracy if stop.evaluated else None
+        timeline = snapshot.timeline if with_timeline else None
+        try:
+            save_model(path, snapshot.network, metadata, timeline=timeline)
+        except (OSError, ValueError) as e:
+            self.show_message("Could not save model", f"{path}: {e}", QMessageBox.Icon.Warning)
+            return False
+        self.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
+        return True
+
+    def _save_model_dialog(self) -> None:
+        path = self.ask_save_path()
+        if path:
+            self.save_model_file(path)
+
+    def _save_model_with_timeline_dialog(self) -> None:
+        snapshot = self.displayed_snapshot
+        if snapshot is not None and not snapshot.timeline:
+            self.show_message("No timeline", "There is no timeline to save yet: moments are recorded while a "
+                              "network trains. Save model\u2026 saves the network alone.",
+                              QMessageBox.Icon.Information)
+            return
+        path = self.ask_save_path()
+        if path:
+            self.save_model_file(path, with_timeline=True)
+
+    def _load_model_dialog(self) -> None:
+        path = self.ask_open_path()
+        if path:
+            self.load_model_file(path)
+
+    def _report_no_network(self) -> None:
+        self.show_message("Nothing to save", "There is no network yet: train one or load a model.",
+                          QMessageBox.Icon.Information)
+
+    # -- exports -------------------------------------------------------------------------------------
+    def export_chunk_grid(self, path) -> bool:
+        """Write the chunk grid, as the chunks panel shows it, as one PNG picture."""
+        if self.displayed_snapshot is None:
+            self._report_no_network()
+            return False
+        self.chunks_panel.refresh(force=True)  # a hidden panel may lag behind
+        image = chunk_grid_image(self.chunks_panel)
+        return self._write_export(path, "chunk grid", lambda: write_file(path, png_bytes(image)))
+
+    def export_history_csv(self, path) -> bool:
+        """Write the loss of every mini-batch and every epoch's metrics of the run as CSV."""
+        snapshot = self.displayed_snapshot
+        if snapshot is None or not (len(snapshot.batch_x) > 0 or len(snapshot.epochs.get("epoch", ())) > 0):
+            self.show_message("No training history", "There is no training history to export yet: the curves "
+                              "fill as a network trains. Press Start to train one.", QMessageBox.Icon.Information)
+            return False
+        return self._write_export(path, "training history", lambda: history_to_csv(snapshot, path))
+
+    def export_html_report(self, path) -> bool:
+        """Write a self-contained web page about the network on screen: summary, settings, curves,
+        confusion matrix and chunk grid. The network is evaluated first if it has not been."""
+        snapshot = self.displayed_snapshot
+        if snapshot is None:
+            self._report_no_network()
+            return False
+        evaluation = self._current_report(snapshot)
+        figures = report_figures(snapshot, evaluation, self.dataset)
+        title = f"Backprop Studio report: {snapshot.network.describe()}"
+        return self._write_export(path, "HTML report",
+                                  lambda: html_report(path, snapshot, evaluation, figures, title=title))
+
+    def _current_report(self, snapshot: Snapshot):
+        """The evaluation report of `snapshot`'s network on the current dataset (computed now if needed)."""
+        if self.dataset is None:
+            return None
+        if not self.live_evaluation.is_current(snapshot, self.dataset):
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                report = evaluation_report(snapshot.network, self.dataset)
+            finally:
+                QGuiApplication.restoreOverrideCursor()
+            self.live_evaluation.accept_report(snapshot, self.dataset, report)
+        return self.live_evaluation.report
+
+    def _write_export(self, path, what: str, write) -> bool:
+        try:
+            write()
+        except (OSError, ValueError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            self.show_message(f"Could not export the {what}",
+                              f"{path}: {reason}\n\nNothing was written; any earlier file of that name is "
+                              "unchanged.", QMessageBox.Icon.Warning)
+            return False
+        remember_folder(self.settings, "exports", path)
+        self.statusBar().showMessage(f"Exported the {what} to {path}", 8000)
+        return True
+
+    def _export_dialog(self, title: str, file_name: str, file_filter: str, export) -> None:
+        path = self.ask_export_path(title, file_name, file_filter)
+        if path:
+            export(path)
+
+    # -- dialogs -------------------------------------------------------------------------------------
+    def ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, "Load model", str(self._model_folder()), "Models (*.npz)")
+        return path
+
+    def ask_save_path(self) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", str(self._model_folder() / "model.npz"),
+                                              "Models (*.npz)")
+        return path
+
+    def ask_dataset_path(self) -> str:
+        folder = remembered_folder(self.settings, "datasets", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open dataset: an .npz, a CSV file, or any file of an IDX folder", folder, DATASET_FILTER)
+        return path
+
+    def ask_export_path(self, title: str, file_name: str, file_filter: str) -> str:
+        folder = remembered_folder(self.settings, "exports", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(folder) / file_name), file_filter)
+        return path
+
+    def show_message(self, title: str, text: str, icon=QMessageBox.Icon.Information) -> QMessageBox:
+        """A window-modal message that does not block the caller (open(), not exec())."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("messageBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.message_box = box
+        return box
+
+    def _model_folder(self) -> Path:
+        return self.model_path.parent if self.model_path is not None else Path.home()

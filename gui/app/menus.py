@@ -1,0 +1,120 @@
+"""The window's menu bar, its actions, the layout switch and the message banner under them."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QMenuBar, QToolButton, QVBoxLayout, QWidget
+
+from ..widgets.message_banner import MessageBanner
+
+TRAINING_LAYOUT, ANALYSIS_LAYOUT = "training", "analysis"
+
+OPEN_DATASET_TIP = ("Train and test on other digit images: a folder of MNIST IDX files (pick any file in it), "
+                    "a Keras-style .npz, or an mnist-in-csv file. Only while no run is active: a run keeps "
+                    "the images it started with, so stop or reset it first.")
+
+
+def action(owner: QWidget, text: str, shortcut: str | None, tip: str) -> QAction:
+    made = QAction(text, owner)
+    if shortcut:
+        made.setShortcut(QKeySequence(shortcut))
+    made.setStatusTip(tip)
+    made.setToolTip(tip)
+    return made
+
+
+def build_menus(window) -> None:
+    """Give `window` its menu bar and actions (as attributes named after them), the layout switch
+    at the top right and the banner under the menus."""
+    w = window
+    menu_bar = QMenuBar()
+    file_menu = menu_bar.addMenu("&File")
+    w.open_dataset_action = action(w, "Open &dataset\u2026", "Ctrl+Shift+O", OPEN_DATASET_TIP)
+    w.save_action = action(w, "&Save model\u2026", "Ctrl+S",
+                           "Save the network on screen (W[l] and b[l] of every layer) to an .npz file.")
+    w.save_timeline_action = action(
+        w, "Save model with &timeline\u2026", "Ctrl+Shift+S",
+        "Save the network on screen together with the run's timeline (float16 weights of every "
+        "recorded moment), so that loading it lets you scrub through the training again.")
+    w.load_action = action(w, "&Load model\u2026", "Ctrl+O",
+                           "Load a saved network to try on the drawing pad (Reset a run first).")
+    w.export_chunks_action = action(
+        w, "Export chunk grid as &PNG\u2026", None,
+        "Save the first-layer weights, one 28\u00d728 tile per neuron, as one PNG picture.")
+    w.export_history_action = action(
+        w, "Export training &history (CSV)\u2026", None,
+        "Save the loss of every mini-batch and the metrics of every epoch as a CSV table.")
+    w.export_report_action = action(
+        w, "Export HTML &report\u2026", None,
+        "Save one self-contained web page: settings, curves, confusion matrix and chunk grid.")
+    w.quit_action = action(w, "&Quit", "Ctrl+Q", "Close Backprop Studio.")
+    w.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+    file_menu.addAction(w.open_dataset_action)
+    file_menu.addSeparator()
+    file_menu.addAction(w.save_action)
+    file_menu.addAction(w.save_timeline_action)
+    file_menu.addAction(w.load_action)
+    file_menu.addSeparator()
+    for made in (w.export_chunks_action, w.export_history_action, w.export_report_action):
+        file_menu.addAction(made)
+    file_menu.addSeparator()
+    file_menu.addAction(w.quit_action)
+
+    w.view_menu = menu_bar.addMenu("&View")
+    w.layout_actions = {
+        TRAINING_LAYOUT: action(w, "&Training layout", "Ctrl+1",
+                                "Every live training panel in view; the analysis tabs share the loss plot's place."),
+        ANALYSIS_LAYOUT: action(w, "&Analysis layout", "Ctrl+2",
+                                "The analysis tabs large, with the activations view beside them."),
+    }
+    layout_group = QActionGroup(w)
+    for name, made in w.layout_actions.items():
+        made.setCheckable(True)
+        made.setIconText(name.capitalize())
+        layout_group.addAction(made)
+        w.view_menu.addAction(made)
+    w.restore_layout_action = action(w, "Restore default layout", None,
+                                     "Put the panels of the current layout back where they started.")
+    w.view_menu.addAction(w.restore_layout_action)
+    w.view_menu.addSeparator()
+
+    analysis_menu = menu_bar.addMenu("&Analysis")
+    w.evaluate_action = action(w, "&Evaluate now", "F5", "Score the network on screen on every test image.")
+    analysis_menu.addAction(w.evaluate_action)
+    analysis_menu.addSeparator()
+    for index in range(w.analysis.count()):
+        made = analysis_menu.addAction(w.analysis.tabText(index))
+        made.setStatusTip(w.analysis.tabToolTip(index))
+        made.triggered.connect(lambda _=False, i=index: w.show_analysis(i))
+
+    for made in (w.open_dataset_action, w.save_action, w.load_action, w.quit_action,
+                 w.evaluate_action, *w.layout_actions.values()):
+        w.addAction(made)  # shortcuts work even when the menu bar is native
+
+    # Training and analysis layouts, one click apart at the top right. Held by the window: the
+    # menu bar does not take ownership of its corner widget.
+    w.layout_switch = switch = QWidget()
+    switch_layout = QHBoxLayout(switch)
+    switch_layout.setContentsMargins(0, 0, 6, 0)
+    switch_layout.setSpacing(2)
+    for name, made in w.layout_actions.items():
+        button = QToolButton()
+        button.setObjectName(f"{name}LayoutButton")
+        button.setDefaultAction(made)
+        button.setAutoRaise(True)
+        switch_layout.addWidget(button)
+    menu_bar.setCornerWidget(switch, Qt.Corner.TopRightCorner)
+
+    w.banner = MessageBanner()
+    # The banner sits under the menu bar, outside the dock layout, so moving docks can never hide it.
+    top = QWidget()
+    top_layout = QVBoxLayout(top)
+    top_layout.setContentsMargins(0, 0, 0, 0)
+    top_layout.setSpacing(0)
+    top_layout.addWidget(menu_bar)
+    banner_row = QVBoxLayout()
+    banner_row.setContentsMargins(6, 4, 6, 0)
+    banner_row.addWidget(w.banner)
+    top_layout.addLayout(banner_row)
+    w.setMenuWidget(top)
+    w.menu_bar = menu_bar

@@ -1,0 +1,96 @@
+"""The status bar: the dataset, what the run is doing, how far it is, and the test accuracy."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from engine.snapshot import RunState
+
+STATE_TEXT = {
+    RunState.IDLE: "Ready", RunState.RUNNING: "Training", RunState.PAUSED: "Paused",
+    RunState.DIVERGED: "Diverged (paused)", RunState.STOPPED: "Stopped", RunState.FINISHED: "Finished",
+}
+
+
+class StudioStatusBar(QStatusBar):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.dataset_label = _label("currentDatasetLabel", "")
+        self.state_label = _label("statusState", "What the training run is doing.")
+        self.epoch_label = _label("statusEpoch", "The epoch in progress: one epoch is one pass over "
+                                                 "every training image.")
+        self.step_label = _label("statusStep", "Mini-batch updates of W[l] and b[l] so far.")
+        self.speed_label = _label("statusSpeed", "Training images processed per second.")
+        self.elapsed_label = _label("statusElapsed", "Training time, pauses excluded.")
+        self.accuracy_label = _label("statusAccuracy", "Test accuracy at the last evaluation (after each epoch).")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("statusProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(180)
+        self.progress.setTextVisible(True)
+        self.progress.setToolTip("Progress through the current epoch.")
+        for label in (self.dataset_label, self.state_label, self.epoch_label, self.step_label, self.speed_label,
+                      self.elapsed_label, self.accuracy_label):
+            self.addPermanentWidget(label)
+        self.addPermanentWidget(self.progress)
+
+    def show_dataset(self, dataset, loading_bundled: bool, opening_name: str | None) -> None:
+        if dataset is not None:
+            text = f"Dataset: {dataset.name}"
+            tip = (f"{dataset.name}: {dataset.n_train:,} training and {dataset.n_test:,} test images. "
+                   "File \u2192 Open dataset\u2026 uses another.")
+        elif loading_bundled:
+            text, tip = "Dataset: loading MNIST\u2026", "The bundled MNIST images are being read."
+        else:
+            text, tip = "No dataset", "No images are loaded: File \u2192 Open dataset\u2026 reads some."
+        if opening_name is not None:
+            text += f"  (reading {opening_name}\u2026)"
+        self.dataset_label.setText(text)
+        self.dataset_label.setToolTip(tip)
+
+    def show_run(self, state: RunState, snapshot, loading_bundled: bool, model_network, model_metadata) -> None:
+        """`snapshot`: the run's latest (also while the timeline shows an earlier moment), None without a run."""
+        self.state_label.setText("Loading MNIST\u2026" if loading_bundled else STATE_TEXT[RunState(state)])
+        if snapshot is None:
+            model = f"Model: {model_network.describe()}" if model_network is not None else "No model loaded"
+            accuracy = model_metadata.get("test_accuracy") if model_network is not None else None
+            self.epoch_label.setText(model)
+            self.step_label.setText("")
+            self.speed_label.setText("")
+            self.elapsed_label.setText("")
+            self.accuracy_label.setText(accuracy_text(accuracy))
+            self.progress.setValue(0)
+            self.progress.setFormat("Epoch progress")
+            return
+        epochs = snapshot.config.epochs
+        finished = snapshot.state == RunState.FINISHED
+        current = min(snapshot.epoch + (0 if finished else 1), epochs)
+        self.epoch_label.setText(f"Epoch {current}/{epochs}")
+        self.step_label.setText(f"Step {snapshot.step:,}")
+        running = state == RunState.RUNNING
+        self.speed_label.setText(f"{snapshot.samples_per_s:,.0f} samples/s" if running else "\u2013 samples/s")
+        self.elapsed_label.setText(f"Elapsed {duration_text(snapshot.elapsed_s)}")
+        self.accuracy_label.setText(accuracy_text(snapshot.latest_test_accuracy))
+        fraction = 1.0 if finished else snapshot.batch / max(snapshot.batches_per_epoch, 1)
+        self.progress.setValue(round(fraction * 1000))
+        self.progress.setFormat(f"Epoch {current}: {fraction:.0%}")
+
+
+def _label(object_name: str, tooltip: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setToolTip(tooltip)
+    label.setContentsMargins(6, 0, 6, 0)
+    return label
+
+
+def accuracy_text(accuracy) -> str:
+    if accuracy is None or not np.isfinite(accuracy):
+        return "Test accuracy \u2013"
+    return f"Test accuracy {100 * accuracy:.2f} %"
+
+
+def duration_text(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -12,11 +12,10 @@ cheap, but redrawing every layer for every snapshot would cost more than all oth
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,6 +43,7 @@ from ..widgets.colormaps import (
     text_colour,
 )
 from ..widgets.panel_base import SnapshotPanel
+from ..widgets.throttle import ThrottledRender
 
 IMAGE_SIDE = 28
 MAX_BAR_UNITS = 64
@@ -282,9 +282,7 @@ class ActivationsPanel(SnapshotPanel):
         self._shown_probe = None   # what identifies the probe on screen
         self._last_render = float("-inf")
         self._rng = np.random.default_rng()
-        self._deferred = QTimer(self)
-        self._deferred.setSingleShot(True)
-        self._deferred.timeout.connect(self._render)
+        self._throttle = ThrottledRender(self._render, LIVE_INTERVAL_S, LIVE_DELAY_S, self)
 
         self.prev_button = self._button("\u25c0 Previous", "probePrevButton", "Probe with the previous test image.")
         self.next_button = self._button("Next \u25b6", "probeNextButton", "Probe with the next test image.")
@@ -418,21 +416,15 @@ class ActivationsPanel(SnapshotPanel):
         if self._snapshot is not None and self._snapshot.state == RunState.RUNNING:
             # While training shares the CPU, a stroke's prediction comes first: this view
             # follows on a later pass of the event loop, once for a burst of stroke segments.
-            if not self._deferred.isActive():
-                self._deferred.start(int(LIVE_DELAY_S * 1000))
+            self._throttle.request(live=True, interval=False)
             return
         self._render()
 
     def show_snapshot(self, snapshot) -> None:
         self._snapshot = snapshot
         drawn_before = self._architecture is not None and _architecture(snapshot.network) == self._architecture
-        if snapshot.state == RunState.RUNNING and drawn_before:
-            # Draw the newest snapshot a moment later (and no sooner than the interval allows).
-            if not self._deferred.isActive():
-                wait = max(self._last_render + LIVE_INTERVAL_S - time.perf_counter(), LIVE_DELAY_S)
-                self._deferred.start(max(1, int(wait * 1000)))
-            return
-        self._render()
+        # While running, the newest snapshot a moment later (and no sooner than the interval allows).
+        self._throttle.request(live=snapshot.state == RunState.RUNNING and drawn_before)
 
     # ------------------------------------------------------------- internals
 
@@ -467,8 +459,7 @@ class ActivationsPanel(SnapshotPanel):
         return self._dataset.x_test[index], label, f"Test image {index} of {self._dataset.n_test:,}"
 
     def _render(self) -> None:
-        self._deferred.stop()
-        self._last_render = time.perf_counter()
+        self._throttle.rendered()
         x, true_label, description = self._probe()
         probe_key = (description, id(self._drawing) if self.using_drawing else (self._probe_split, self._probe_index),
                      id(self._dataset))

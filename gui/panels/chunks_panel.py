@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,6 +53,7 @@ from ..widgets.colormaps import (
     text_colour,
 )
 from ..widgets.panel_base import SnapshotPanel
+from ..widgets.throttle import ThrottledRender
 
 CHUNK_SIDE = 28
 WEIGHTS, CHANGE = "weights", "change"
@@ -264,10 +264,7 @@ class ChunksPanel(SnapshotPanel):
         self._buffers: dict = {}
         self._display = np.zeros((CHUNK_SIDE, CHUNK_SIDE), dtype=np.uint8)
         self._hovered: int | None = None
-        self._last_render = float("-inf")
-        self._deferred = QTimer(self)
-        self._deferred.setSingleShot(True)
-        self._deferred.timeout.connect(self._render)
+        self._throttle = ThrottledRender(self._render, LIVE_INTERVAL_S, LIVE_DELAY_S, self)
         self._bar_label = COLOUR_BAR_LABELS[WEIGHTS]
         self._hint = HOVER_HINT
 
@@ -369,13 +366,8 @@ class ChunksPanel(SnapshotPanel):
         self._network = snapshot.network
         self._weights = weights
         same_grid = self._values is not None and self._values.shape == weights.shape
-        if snapshot.state == RunState.RUNNING and same_grid:
-            # Draw the newest weights a moment later (and no sooner than the interval allows).
-            if not self._deferred.isActive():
-                wait = max(self._last_render + LIVE_INTERVAL_S - time.perf_counter(), LIVE_DELAY_S)
-                self._deferred.start(max(1, int(wait * 1000)))
-            return
-        self._render()
+        # While running, the newest weights a moment later (and no sooner than the interval allows).
+        self._throttle.request(live=snapshot.state == RunState.RUNNING and same_grid)
 
     def bind(self, state) -> None:
         super().bind(state)
@@ -507,11 +499,10 @@ class ChunksPanel(SnapshotPanel):
             self._reference = None
 
     def _render(self) -> None:
-        self._deferred.stop()
+        self._throttle.rendered()
         weights = self._weights
         if weights is None:
             return
-        self._last_render = time.perf_counter()
         n_chunks = weights.shape[0]
         rows, cols = grid_shape(n_chunks)
         separator = separator_width(cols)

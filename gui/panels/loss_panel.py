@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt, QTimer
+from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -34,6 +34,7 @@ from ..widgets.colormaps import (
     translucent,
 )
 from ..widgets.panel_base import SnapshotPanel
+from ..widgets.throttle import ThrottledRender
 
 SMOOTHING_SPAN = 50
 """Points averaged (roughly) by the smoothed line: alpha = 2 / (span + 1), as for pandas' ewm(span)."""
@@ -44,7 +45,7 @@ _MIN_BLOCK_DECAY = 1e-12
 X_HEADROOM = 1.04
 MIN_X_END = 0.25
 """The x axis ends a little after the newest point, so the curve's tip is never on the frame."""
-LIVE_DELAY_MS = 10
+LIVE_DELAY_S = 0.01
 """Snapshots of a running network are drawn this much after they arrive (see show_snapshot)."""
 TOP_MARGIN = 0.04
 AXIS_WIDTH = 44
@@ -147,9 +148,7 @@ class LossPanel(SnapshotPanel):
         self._applied_range = None   # the last range set while following
         self._setting_range = False
         self._pending = None           # the snapshot to draw next
-        self._deferred = QTimer(self)
-        self._deferred.setSingleShot(True)
-        self._deferred.timeout.connect(self._render)
+        self._throttle = ThrottledRender(self._render, delay_s=LIVE_DELAY_S, parent=self)
 
         self.plot = _LossPlot(background=None)
         self.plot.setObjectName("lossPlot")
@@ -265,16 +264,12 @@ class LossPanel(SnapshotPanel):
 
     def show_snapshot(self, snapshot) -> None:
         self._pending = snapshot
-        if snapshot.state == RunState.RUNNING:
-            # A moment later, in its own turn of the event loop: the window then paints this
-            # plot separately from what the snapshot changes elsewhere (status bar, prediction).
-            if not self._deferred.isActive():
-                self._deferred.start(LIVE_DELAY_MS)
-            return
-        self._render()
+        # While running, a moment later, in its own turn of the event loop: the window then paints
+        # this plot separately from what the snapshot changes elsewhere (status bar, prediction).
+        self._throttle.request(live=snapshot.state == RunState.RUNNING)
 
     def _render(self) -> None:
-        self._deferred.stop()
+        self._throttle.rendered()
         snapshot, self._pending = self._pending, None
         if snapshot is None:
             return

@@ -19,9 +19,10 @@ from PySide6.QtCore import QObject, QTimer
 class ThrottledRender(QObject):
     def __init__(self, render: Callable[[], None], min_interval_s: float = 0.0, delay_s: float = 0.0,
                  parent: QObject | None = None) -> None:
-        """`render()` draws the view's newest data; live requests wait at least `delay_s` (so the
-        view is painted in another turn of the event loop than what arrived with the data) and
-        come no sooner than `min_interval_s` after the last render."""
+        """`render()` draws the view's newest data and calls `rendered()` first (so a render the
+        view does on its own counts too); live requests wait at least `delay_s` (so the view is
+        painted in another turn of the event loop than what arrived with the data) and come no
+        sooner than `min_interval_s` after the last render."""
         super().__init__(parent)
         self._render = render
         self.min_interval_s = min_interval_s
@@ -29,29 +30,27 @@ class ThrottledRender(QObject):
         self._last_render = float("-inf")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.render_now)
+        self._timer.timeout.connect(render)
 
     @property
     def pending(self) -> bool:
         return self._timer.isActive()
 
-    def request(self, live: bool = False) -> None:
-        """Render now, or, for `live` data, once the delay and interval allow (merged with any
-        render already pending)."""
+    def request(self, live: bool = False, interval: bool = True) -> None:
+        """Render now, or, for `live` data, once the delay and (unless not `interval`) the interval
+        allow, merged with any render already pending."""
         if not live:
-            self.render_now()
+            self._render()
             return
         if not self._timer.isActive():
-            wait = max(self._last_render + self.min_interval_s - time.perf_counter(), self.delay_s)
+            since = time.perf_counter() - self._last_render
+            wait = max(self.min_interval_s - since, self.delay_s) if interval else self.delay_s
             self._timer.start(max(1, int(wait * 1000)) if wait > 0 else 0)
 
-    def render_now(self) -> None:
+    def rendered(self) -> None:
+        """The view is drawing its newest data now: nothing stays pending."""
         self._timer.stop()
         self._last_render = time.perf_counter()
-        self._render()
-
-    def cancel(self) -> None:
-        self._timer.stop()
 
 
 class RenderQueue(QObject):

@@ -1,4 +1,4 @@
-"""Activation functions g and their derivatives g', in the seeds' notation A = g(Z).
+"""Activation functions g and their derivatives g', with A = g(Z) (docs/math.md#activations).
 
 Every function works column-wise on Z of shape (n_l, m) and returns a new array or
 writes into `out`. Derivatives are expressed through Z (and A where that is cheaper),

@@ -144,21 +144,22 @@ def _field_value(name, kind, value):
 
 
 PRESETS = {
-    # Seed 000: 784-128-64-10, ReLU hidden layers, softmax + cross-entropy, W := W - alpha dW.
+    # The presets' networks are described in docs/math.md#networks.
+    # 784-128-64-10, ReLU hidden layers, softmax + cross-entropy, W := W - alpha dW.
     "seed-000": TrainConfig(hidden=(128, 64), activation="relu", loss="ce", optimizer="gd",
                             lr=0.1, batch_size=128, epochs=10),
-    # Seed 003: 784-10-10 ReLU / softmax / cross-entropy, mini-batch gradient descent.
+    # 784-10-10 ReLU / softmax / cross-entropy, mini-batch gradient descent.
     "seed-003": TrainConfig(hidden=(10,), activation="relu", loss="ce", optimizer="gd",
                             lr=0.1, batch_size=64, epochs=10),
-    # Seed 002: the same 784-10-10 trained by full-batch gradient descent, alpha = 0.1,
+    # The same 784-10-10 trained by full-batch gradient descent, alpha = 0.1,
     # 1000 iterations (one iteration = one epoch when the batch is all 60,000 images).
     "seed-002": TrainConfig(hidden=(10,), activation="relu", loss="ce", optimizer="gd",
                             lr=0.1, batch_size=60000, epochs=1000),
-    # Seed 004: 784-20-10-10, sigmoid everywhere, cost sum ||a - y||^2 / 2n.
+    # 784-20-10-10, sigmoid everywhere, cost sum ||a - y||^2 / 2n.
     "seed-004": TrainConfig(hidden=(20, 10), activation="sigmoid", output_activation="sigmoid",
                             loss="mse", optimizer="gd", lr=3.0, batch_size=10, epochs=10),
     # Fastest reliable route to 98% test accuracy measured on this engine (see README): 98% after
-    # 3-4 epochs for seeds 0-4 (>= 98.3% at epoch 4). Random shifts of up to 2 pixels cost little
+    # 3-4 epochs for random seeds 0-4 (>= 98.3% at epoch 4). Random shifts of up to 2 pixels cost little
     # and keep the higher learning rate from overfitting.
     "default": TrainConfig(hidden=(400, 200), activation="relu", loss="ce", optimizer="momentum",
                            lr=0.2, momentum=0.9, batch_size=256, epochs=5, schedule="cosine",

@@ -2,8 +2,8 @@
 
 - "ce": cross-entropy on a softmax output, J = -(1/m) sum Y * log(A). Computed from the
   logits Z[L] through log-softmax so that logits of any size give a finite loss; its
-  gradient is the fused dZ[L] = A - Y that seeds 000, 002 and 003 derive.
-- "mse": squared error J = (1/m) sum 1/2 ||a - y||^2 (seed 004's cost), valid with any
+  gradient is the fused dZ[L] = A - Y (docs/math.md#backward-pass).
+- "mse": squared error J = (1/m) sum 1/2 ||a - y||^2 (the seed-004 preset's cost), valid with any
   output activation; it sends dA[L] = A - Y back through g'.
 """
 from __future__ import annotations

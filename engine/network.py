@@ -1,15 +1,15 @@
-"""A fully connected network in the seeds' notation.
+"""A fully connected network in the notation of docs/math.md#notation.
 
 For layers l = 1..L:   Z[l] = W[l] A[l-1] + b[l],   A[l] = g[l](Z[l]),   A[0] = X
 with W[l] of shape (n_l, n_{l-1}), b[l] of shape (n_l, 1) and one example per column,
 so X has shape (n_x, m). Row i of W[1] holds the weights neuron i gives each input pixel:
-reshaped to 28x28 it is that neuron's "chunk" (seed 004).
+reshaped to 28x28 it is that neuron's "chunk" (docs/math.md#notation).
 
-Backward, for a cost averaged over the batch (seed 001):
+Backward, for a cost averaged over the batch (docs/math.md#backward-pass):
     dZ[L] = A[L] - Y                                   (softmax + cross-entropy)
     dW[l] = (1/m) dZ[l] A[l-1]^T,   db[l] = (1/m) sum_j dZ[l]
     dA[l-1] = W[l]^T dZ[l],         dZ[l-1] = dA[l-1] * g'(Z[l-1])
-dZ[l] and dX = W[1]^T dZ[1] are per-example gradients (not divided by m), as in the seeds.
+dZ[l] and dX = W[1]^T dZ[1] are per-example gradients (not divided by m; docs/math.md#notation).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _ALIGN = 16  # parameter blocks start on 64-byte boundaries (float32), which BLA
 
 @dataclass
 class ForwardCache:
-    """Z[l] and A[l] of every layer, indexed like the seeds: Z[0] is None, A[0] is X.
+    """Z[l] and A[l] of every layer, indexed as in docs/math.md#notation: Z[0] is None, A[0] is X.
 
     A[l] is the activation before dropout (what a layer computed); `inputs[l]` is
     what layer l+1 actually received (A[l] times the dropout mask when training).
@@ -261,7 +261,7 @@ class Network:
         return out
 
     def backward(self, cache, Y, l2=0.0, d_out=None, buffers=None):
-        """Gradients of the batch-averaged cost (plus (l2/2)||W||^2) by the seeds' equations.
+        """Gradients of the batch-averaged cost (plus (l2/2)||W||^2), docs/math.md#backward-pass.
         `d_out` overrides dZ[L] (used to backpropagate other objectives, e.g. a class score).
         With `buffers` the results are written into them, and dX is only computed if they
         have room for it; without, every array is new."""

@@ -1,7 +1,7 @@
 """Update rules that change the parameters in place, given their gradients.
 
-"gd" is the seeds' rule W := W - alpha dW. Momentum keeps a running velocity of past
-gradients; Adam also scales each parameter's step by its gradients' recent magnitude.
+"gd" is plain gradient descent W := W - alpha dW (docs/math.md#updates). Momentum keeps a
+running velocity of past gradients; Adam also scales each parameter's step by its gradients' recent magnitude.
 
 Every optimiser splits an update in two: `steps()` advances its state and returns the
 amount each parameter moves (W := W - step), and `update()` applies it. The trainer uses

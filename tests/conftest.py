@@ -8,7 +8,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TESTS = Path(__file__).resolve().parent
-if str(TESTS) not in sys.path:  # file_faults, support and qt_support, from tests/engine and tests/gui alike
+if str(TESTS) not in sys.path:  # the helper modules here, for tests/engine and tests/gui alike
     sys.path.insert(0, str(TESTS))
 
 import pytest  # noqa: E402 - after the environment and sys.path above

@@ -23,7 +23,7 @@ def engine_values(network, X, Y, alpha):
         values.update({f"W[{l}]": w, f"W[{l}]{T}": w.T, f"b[{l}]": b, f"Z[{l}]": cache.Z[l], f"A[{l}]": cache.A[l],
                        f"A[{l}]{T}": cache.A[l].T, f"dZ[{l}]": grads.dZ[l], f"dW[{l}]": grads.dW[l],
                        f"db[{l}]": grads.db[l],
-                       # the seeds' update W := W - alpha dW
+                       # the update W := W - alpha dW (docs/math.md#updates)
                        f"W[{l}] (new)": w - net.dtype.type(alpha) * grads.dW[l],
                        f"b[{l}] (new)": b - net.dtype.type(alpha) * grads.db[l]})
         if l < L:

@@ -1,9 +1,9 @@
 """The Lab: edit a trained network by hand and see what each part of it is worth.
 
 `LabEdits` is an immutable description of the edits; `apply_edits(network, edits)` returns an
-edited copy and never touches the network it is given. Layers are numbered like the seeds
-(l = 1..L, W[l] of shape (n_l, n_{l-1})), neurons from 0 like the chunk grid. The edits are
-applied in this order, so that every combination means one thing:
+edited copy and never touches the network it is given. Layers are numbered as in
+docs/math.md#notation (l = 1..L, W[l] of shape (n_l, n_{l-1})), neurons from 0 like the chunk
+grid. The edits are applied in this order, so that every combination means one thing:
 
 1. Pruning: in every layer separately, the `prune_percent` % of W[l]'s entries smallest in
    magnitude *in the network given* are set to 0 (round(n · p / 100) of its n weights; biases

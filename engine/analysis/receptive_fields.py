@@ -2,8 +2,8 @@
 
 Linear receptive fields: ignoring biases and activations, Z[l] = W[l] ... W[1] X, so row i of
 that product, reshaped to 28x28, is the picture neuron i of layer l weighs the pixels with.
-For l = 2 these are seed 004's "large chunks": combinations of first-layer chunks. The
-activations in between are skipped, so for a ReLU network this is what a neuron would see if
+For l = 2 these are the "large chunks" of docs/math.md#notation: combinations of first-layer
+chunks. The activations in between are skipped, so for a ReLU network this is what a neuron would see if
 every earlier unit were on; it is exact only for the first layer.
 
 Activation maximisation: the input (pixels in [0, 1]) that drives one neuron highest, found by

@@ -1,8 +1,9 @@
-"""One training step of a network, broken into the equations of the seeds, one at a time.
+"""One training step of a network, broken into its equations (docs/math.md#forward-pass,
+#backward-pass and #updates), one at a time.
 
 For a small network every matrix is shown whole; for a real one (784-400-200-10 on one MNIST
 image) each matrix is described by its shape, Frobenius norm, min/max/mean and a 6x6 window.
-The steps are, in the seeds' notation:
+The steps are, in the notation of docs/math.md#notation:
 
     forward    Z[l] = W[l] A[l-1] + b[l],  A[l] = g(Z[l])  for l = 1..L,  then the loss J
     backward   dZ[L] = A[L] - Y, dW[L], db[L], then dA[l-1] = W[l]^T dZ[l], dZ[l-1], dW[l-1], db[l-1]
@@ -16,12 +17,12 @@ Each step also says which operand cells produced each result cell (row i of W an
 of A for a product, the same cell for an element-wise operation, the whole column for a
 softmax, the row of dZ for db), so a view can highlight them.
 
-This module builds the steps (step_through, and its two modes: example_steps for seed 001's
-editable example, image_steps for one image through a real network). The pieces it builds from
-live beside it, and every public name is importable from here too:
+This module builds the steps (step_through, and its two modes: example_steps for the
+editable worked example of docs/math.md#worked-example, image_steps for one image through a
+real network). The pieces it builds from live beside it, and every public name is importable from here too:
 
     stepthrough_model      Step, StepMatrix, CellBlock, MatrixSource, StepThrough; which cells feed which
-    stepthrough_example    seed 001's numbers, Example and its edits, parse_entry / parse_alpha
+    stepthrough_example    the worked example's numbers, Example and its edits, parse_entry / parse_alpha
     stepthrough_formulas   the text of each result cell's formula
 """
 from __future__ import annotations
@@ -118,7 +119,8 @@ WHOLE_UP_TO = 10
 # --------------------------------------------------------------------------- building the steps
 
 def example_steps(example: Example | None = None) -> StepThrough:
-    """Every step of one gradient-descent step on `example` (seed 001's by default)."""
+    """Every step of one gradient-descent step on `example` (by default the worked example,
+    docs/math.md#worked-example)."""
     example = example or seed_001_example()
     return step_through(example.network(), example.X, example.Y, example.alpha, summary=False, editable=True)
 
@@ -328,7 +330,7 @@ def step_through(network: Network, X, Y, alpha: float, summary: bool = False,
             f"(the row of dZ[{l}]).",
             "row_mean", db, (dz,), (0, "= (1/m) \u03a3\u2c7c", 1), _row_mean_formula(db, dz, m))
 
-    # ---- update, layer 1 first as in seed 001
+    # ---- update, layer 1 first as in docs/math.md#worked-example
     for l in range(1, L + 1):
         old_w, new_w = w_matrix(l), w_matrix(l, updated.weights[l - 1], name=f"W[{l}]{NEW_SUFFIX}")
         dw = matrix(f"dW[{l}]", grads.dW[l], dim_windows[l], dim_windows[l - 1])

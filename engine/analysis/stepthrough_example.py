@@ -1,4 +1,5 @@
-"""Seed 001's worked example as an editable problem: its numbers, one-entry edits, and parsing typed values.
+"""The worked 3-3-3-3-3 example (docs/math.md#worked-example) as an editable problem: its numbers,
+one-entry edits, and parsing typed values.
 
 The steps of an Example are built by engine.analysis.stepthrough.example_steps.
 """
@@ -15,9 +16,9 @@ from .stepthrough_model import MAX_ALPHA, MINUS, MatrixSource, StepThroughError,
 MAX_ENTRY = 1e6
 """Largest magnitude accepted for an edited entry: beyond it every number on screen is noise."""
 
-# Seed 001's worked example (the "Initial Setup" section of 001_d784944db806b226.txt):
+# The worked example (its Setup in docs/math.md#worked-example):
 # a 3-3-3-3-3 ReLU network with zero biases, X = [1, 4, 7]^T and target Y = [1, 0, 0]^T.
-# The document leaves alpha open, so the app's usual 0.1 is used.
+# Its source leaves alpha open, so the app's usual 0.1 is used.
 SEED_001_WEIGHTS = (
     ((0.2, -0.1, 0.4), (0.5, 0.3, -0.6), (-0.2, 0.1, 0.3)),
     ((0.1, -0.2, 0.5), (0.4, 0.1, -0.3), (-0.1, 0.3, 0.2)),
@@ -94,7 +95,7 @@ def _frozen(values, shape=None) -> np.ndarray:
 
 
 def seed_001_example() -> Example:
-    """Seed 001's worked example, with the exact numbers of the document."""
+    """The worked 3-3-3-3-3 example with its exact numbers (docs/math.md#worked-example)."""
     return Example(weights=tuple(_frozen(w) for w in SEED_001_WEIGHTS),
                    biases=tuple(_frozen(b, (-1, 1)) for b in SEED_001_BIASES),
                    X=_frozen(SEED_001_X, (-1, 1)), Y=_frozen(SEED_001_Y, (-1, 1)), alpha=SEED_001_ALPHA)

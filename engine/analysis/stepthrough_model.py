@@ -82,7 +82,7 @@ class MatrixSource:
 
 @dataclass(frozen=True, eq=False)
 class StepMatrix:
-    """One matrix of a step: its name in the seeds' notation, its values (read-only), and the
+    """One matrix of a step: its name in the notation of docs/math.md#notation, its values (read-only), and the
     window of rows and columns a summary shows."""
     name: str
     values: np.ndarray

@@ -8,7 +8,8 @@ import numpy as np
 from ..config import TrainConfig, preset
 from ..trainer import BatchEvent, EpochEvent, Trainer, evaluate
 
-# The reference workload of the benchmarks: seed 000's network and update rule.
+# The reference workload of the benchmarks: the seed-000 preset's network and update rule
+# (docs/math.md#networks).
 REFERENCE = TrainConfig(hidden=(128, 64), activation="relu", loss="ce", optimizer="gd", lr=0.1,
                         batch_size=128, epochs=3, seed=0)
 

@@ -5,7 +5,7 @@ studio-drawing.png   the shipped model classifying a scripted hand-drawn 7
 studio-analysis.png  the analysis layout: the shipped model's confusion matrix, its most common
                      confusion selected and one of its images probed in the activations view
 studio-mistakes.png  the shipped model's most confident mistakes, the first one probed
-studio-math.png      the Math tab on seed 001's network, a cell of dW[4] hovered
+studio-math.png      the Math tab on the worked 3-3-3-3-3 example, a cell of dW[4] hovered
 studio-lab.png       the Lab with first-layer neurons switched off and the weights pruned
 studio-gradient-flow.png  the Gradient flow tab while the default preset trains
 studio-timeline.png  the timeline dragged back into the first epoch of a run

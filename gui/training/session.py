@@ -1,6 +1,6 @@
 """The GUI-thread side of a training run: owns the worker thread from start to shutdown.
 
-`TrainingSession` creates a Trainer, a TrainingWorker and the QThread it runs on,
+`TrainingSession` creates a Trainer and a TrainingWorker and runs it on a BackgroundTask,
 forwards the worker's snapshots, and tears everything down again so that repeated
 Start/Stop/Reset never leaks a thread and closing the app never destroys a running one.
 Its state is an engine.snapshot.RunState: idle (no run), running, paused, diverged (paused by
@@ -12,7 +12,7 @@ import sys
 import time
 from collections import deque
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 
 from engine.config import TrainConfig
 from engine.history import TrainingHistory
@@ -20,6 +20,7 @@ from engine.network import Network
 from engine.snapshot import RunState, Snapshot
 from engine.trainer import Trainer
 
+from ..widgets.background import BackgroundTask
 from .cpu_share import reserve_core_for_gui
 from .worker import DEFAULT_MAX_SNAPSHOTS_PER_S, TrainingWorker
 
@@ -77,9 +78,14 @@ class TrainingSession(QObject):
         self._state = RunState.IDLE
         self._trainer: Trainer | None = None
         self._worker: TrainingWorker | None = None
-        self._thread: QThread | None = None
         self._latest: Snapshot | None = None
         self._track_gradient_flow = False  # passed on to every run's trainer
+        # Runs the training loop on a thread of its own (gui.widgets.background): a failure ends
+        # the run like a stop, after printing what went wrong.
+        self._runner = BackgroundTask(self)
+        self.runs_started = 0
+        self._runner.finished.connect(self._on_run_ended)
+        self._runner.failed.connect(self._on_run_ended)
 
     # -- queries ---------------------------------------------------------------------
     @property
@@ -102,7 +108,8 @@ class TrainingSession(QObject):
 
     @property
     def thread_running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        """True while the training loop executes on its thread."""
+        return self._runner.running
 
     # -- commands ----------------------------------------------------------------------
     def start(self, config: TrainConfig, dataset, network: Network | None = None,
@@ -118,22 +125,17 @@ class TrainingSession(QObject):
         self._discard_run()
         if paused:
             trainer.pause()
+        # The worker stays a GUI-thread object whose run() executes on the runner's thread, so
+        # the signals it emits there are queued to this object.
         worker = TrainingWorker(trainer, TrainingHistory(), self.max_snapshots_per_s)
-        thread = QThread()
-        thread.setObjectName("TrainingThread")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        # Direct: QThread.quit is thread-safe, and a queued call would need the GUI event
-        # loop, which is blocked in wait() during shutdown.
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         worker.snapshotReady.connect(self._on_snapshot)
         worker.diverged.connect(self._on_diverged)
-        thread.finished.connect(self._on_thread_finished)
-        self._trainer, self._worker, self._thread = trainer, worker, thread
+        self._trainer, self._worker = trainer, worker
+        self.runs_started += 1
         self._cpu_mark = None
         self._frame_costs.clear()
         self._set_state(RunState.PAUSED if paused else RunState.RUNNING)
-        thread.start()
+        self._runner.run(worker.run)
 
     def pause(self) -> None:
         if self._state == RunState.RUNNING:
@@ -177,17 +179,16 @@ class TrainingSession(QObject):
 
     def shutdown(self, timeout_s: float = 1.0) -> bool:
         """Stop the run and wait for its thread to end. Returns False if that took longer than
-        `timeout_s`; it still waits, because destroying a running QThread would abort the app
+        `timeout_s`; it still waits, because destroying a running thread would abort the app
         (the trainer checks for stop between batches, so the wait is at most about one batch)."""
-        thread = self._thread
-        if thread is None:
+        if self._worker is None:
             return True
         self._trainer.stop()  # also wakes a paused trainer
-        thread.quit()
-        on_time = thread.wait(max(1, int(timeout_s * 1000)))
+        on_time = self._runner.wait(max(1, int(timeout_s * 1000)))
         if not on_time:
-            thread.wait()
-        self._release_thread()
+            self._runner.wait()
+        self._runner.cancel()  # the run's end is taken care of here
+        self._release_run()
         # Deliver (and so drop) what the worker queued before it ended, while Python can still
         # release it: left in Qt's queue, it would be destroyed after the interpreter at exit.
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
@@ -212,11 +213,11 @@ class TrainingSession(QObject):
         self._set_state(RunState.DIVERGED)
         self.diverged.emit(message)
 
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        if self._thread is None or self.sender() is not self._thread:
+    @Slot(object)
+    def _on_run_ended(self, _result=None) -> None:
+        if self._worker is None:
             return
-        self._release_thread()
+        self._release_run()
         final = self._latest.state if self._latest is not None else RunState.STOPPED
         self._set_state(RunState.FINISHED if final == RunState.FINISHED else RunState.STOPPED)
         self.finished.emit()
@@ -236,17 +237,15 @@ class TrainingSession(QObject):
         self._cpu_mark = (cpu, wall)
         return self.frame_cost_s
 
-    def _release_thread(self) -> None:
-        """Forget the (finished) thread and worker; the trainer and last snapshot stay.
-        The worker is deleted with its Python reference, only after its thread has ended,
-        so signals it queued before finishing still identify it as their sender."""
-        if self._thread is not None:
-            self._thread.wait()
-        self._thread = None
+    def _release_run(self) -> None:
+        """Forget the (finished) worker; the trainer and last snapshot stay. The worker is
+        deleted with its Python reference, only after its loop has ended, so signals it queued
+        before finishing still identify it as their sender."""
+        self._runner.wait()
         self._worker = None
 
     def _discard_run(self) -> None:
-        self._release_thread()
+        self._release_run()
         self._trainer = None
         self._latest = None
 

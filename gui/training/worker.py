@@ -1,9 +1,9 @@
 """Runs an engine Trainer on a background thread and reports its progress as snapshots.
 
-`TrainingWorker` is a QObject meant to be moved to a QThread. Its `run` slot drives
-`Trainer.run()` and turns the stream of events into `snapshotReady(Snapshot)` signals,
-time-throttled so that the GUI thread never receives more than it can draw, however
-fast training goes. It never touches a widget: snapshots are immutable copies, and the
+`TrainingWorker` is a QObject whose `run` executes on a background thread (the session runs it
+with a BackgroundTask). It drives `Trainer.run()` and turns the stream of events into
+`snapshotReady(Snapshot)` signals, time-throttled so that the GUI thread never receives more
+than it can draw, however fast training goes. It never touches a widget: snapshots are immutable copies, and the
 GUI steers training through the trainer's own thread-safe methods.
 """
 from __future__ import annotations

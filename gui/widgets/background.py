@@ -1,8 +1,10 @@
-"""Run a slow pure function off the GUI thread and hand its result back on the GUI thread.
+"""Running work off the GUI thread: the studio's one idiom for it.
 
-Only the most recent request counts: results of requests superseded while they ran are
-dropped, and requests still waiting to start are cancelled, so a burst of changes costs one
-computation, not one per change.
+`BackgroundTask` runs functions on a thread of its own and hands their results (or a one-line
+description of their exception) back on the GUI thread. Only the most recent request counts:
+results of requests superseded while they ran are dropped, and requests still waiting to start
+are cancelled, so a burst of changes costs one computation, not one per change. `cancel` drops
+the current one too. Panels, the dataset loaders, the evaluation and the training run all use it.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ class BackgroundTask(QObject):
         self._relay.failed.connect(self._on_failed)
         self._requested = 0
         self._answered = 0
+        self._running = False
 
     @property
     def busy(self) -> bool:
@@ -55,30 +58,50 @@ class BackgroundTask(QObject):
         if not was_busy:
             self.busyChanged.emit(True)
 
+    @property
+    def running(self) -> bool:
+        """True while a function executes on the worker thread (superseded ones included)."""
+        return self._running
+
+    def cancel(self) -> None:
+        """Forget the current request: one waiting is dropped, a running one's result or error is
+        ignored (stopping it is for its owner, e.g. through a flag it checks)."""
+        self._pool.clear()
+        was_busy = self.busy
+        self._requested += 1
+        self._answered = self._requested
+        if was_busy:
+            self.busyChanged.emit(False)
+
     def wait(self, msecs: int = -1) -> bool:
         """Block until the worker is idle (for tests and shutdown); queued results still
         arrive through the event loop afterwards."""
         return self._pool.waitForDone(msecs)
 
     def _execute(self, request: int, function: Callable[[], object]) -> None:
+        self._running = True
         try:
             result = function()
         except Exception as error:  # reported to the GUI, which shows it instead of crashing
             traceback.print_exc()
+            self._running = False
             self._relay.failed.emit(request, f"{type(error).__name__}: {error}")
         else:
+            self._running = False
             self._relay.delivered.emit(request, result)
 
     def _on_delivered(self, request: int, result: object) -> None:
-        if request != self._requested:
-            return
-        self._answered = request
-        self.busyChanged.emit(False)
-        self.finished.emit(result)
+        if self._answer(request):
+            self.finished.emit(result)
 
     def _on_failed(self, request: int, message: str) -> None:
+        if self._answer(request):
+            self.failed.emit(message)
+
+    def _answer(self, request: int) -> bool:
+        """True if `request` is the latest: it is answered now."""
         if request != self._requested:
-            return
+            return False
         self._answered = request
         self.busyChanged.emit(False)
-        self.failed.emit(message)
+        return True

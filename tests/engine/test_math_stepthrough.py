@@ -1,4 +1,5 @@
-"""The "Math" tab's engine: engine.analysis.stepthrough against the engine's own passes and seed 001.
+"""The "Math" tab's engine: engine.analysis.stepthrough against the engine's own passes and the
+worked example (docs/math.md#worked-example).
 
 Every number of every step is checked against Network.forward / Network.backward run here
 independently (tests/stepthrough_checks.py). The panel: tests/gui/test_math_panel.py."""
@@ -25,7 +26,8 @@ from engine.network import Network
 
 SEED_001 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "001_d784944db806b226.txt"
 
-# Seed 001's printed forward values (the softmax is off by about 1e-3 in the document).
+# The source's printed forward values; its softmax is off by about 1e-3: e^0.1739 and the
+# divisions are both off (docs/math.md#slips-in-the-source-write-ups).
 DOC_FORWARD = {
     "Z[1]": ([2.6, -2.5, 2.3], 5e-4), "A[1]": ([2.6, 0.0, 2.3], 5e-4),
     "Z[2]": ([1.41, 0.35, 0.20], 5e-3), "A[2]": ([1.41, 0.35, 0.20], 5e-3),
@@ -37,7 +39,7 @@ DOC_FORWARD = {
 # --------------------------------------------------------------------------- helpers
 
 def doc_matrices():
-    """W[1]..W[4], X and Y as printed in the "Initial Setup" of seed 001."""
+    """W[1]..W[4], X and Y as printed in the source's "Initial Setup" (docs/math.md#worked-example)."""
     text = SEED_001.read_text(encoding="utf-8")
     setup = text[text.index("### **1. Initial Setup**"):text.index("### **2. Forward Pass Calculation**")]
     found = {}
@@ -49,8 +51,9 @@ def doc_matrices():
 
 # --------------------------------------------------------------------------- engine
 
-# Seed 001's "Initial Setup", transcribed (the document itself is read too when it is beside
-# this checkout, as in CI; a fresh clone on its own has only this copy).
+# The worked example's setup (docs/math.md#worked-example), transcribed (the source document
+# itself is read too when it is beside this checkout, as in CI; a fresh clone on its own has
+# only this copy).
 SEED_001_SETUP = {
     "W[1]": [[0.2, -0.1, 0.4], [0.5, 0.3, -0.6], [-0.2, 0.1, 0.3]],
     "W[2]": [[0.1, -0.2, 0.5], [0.4, 0.1, -0.3], [-0.1, 0.3, 0.2]],
@@ -64,7 +67,7 @@ SEED_001_SETUP = {
 def test_default_example_is_seed_001_as_printed():
     example = seed_001_example()
     assert example.layer_sizes == (3, 3, 3, 3, 3)
-    assert example.alpha == 0.1  # the document leaves alpha open
+    assert example.alpha == 0.1  # the source leaves alpha open (docs/math.md#worked-example)
     sources = [{name: np.array(values) for name, values in SEED_001_SETUP.items()}]
     if SEED_001.exists():
         sources.append(doc_matrices())
@@ -100,7 +103,8 @@ def test_seed_001_forward_steps_reproduce_the_document():
     for name, (printed, atol) in DOC_FORWARD.items():
         np.testing.assert_allclose(shown[name], printed, atol=atol, err_msg=name)
     assert shown["A[4]"].sum() == pytest.approx(1.0)
-    # dZ[4] = A[4] - Y with the real softmax (the document sets A[4] = Z[4] there by mistake)
+    # dZ[4] = A[4] - Y with the real softmax (the source sets A[4] = Z[4] there by mistake:
+    # docs/math.md#slips-in-the-source-write-ups)
     dz4 = next(s for s in steps.steps if s.result.name == "dZ[4]").result.values.ravel()
     np.testing.assert_allclose(dz4, shown["A[4]"] - [1.0, 0.0, 0.0], atol=1e-15)
 

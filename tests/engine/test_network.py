@@ -1,4 +1,4 @@
-"""The math of engine.network against the seeds and against finite differences."""
+"""The math of engine.network against docs/math.md's worked example and against finite differences."""
 import itertools
 
 import numpy as np
@@ -91,7 +91,7 @@ def test_dropout_gradients_match_finite_differences_for_a_fixed_mask():
         assert _relative_error(grads.dW[l], numeric) < 1e-6
 
 
-# Seed 001's worked example: a 3-3-3-3-3 ReLU network with zero biases.
+# The worked example (docs/math.md#worked-example): a 3-3-3-3-3 ReLU network with zero biases.
 SEED_001_W = [
     [[0.2, -0.1, 0.4], [0.5, 0.3, -0.6], [-0.2, 0.1, 0.3]],
     [[0.1, -0.2, 0.5], [0.4, 0.1, -0.3], [-0.1, 0.3, 0.2]],
@@ -114,8 +114,9 @@ def test_seed_001_forward_pass_reproduces_the_document():
     np.testing.assert_allclose(cache.Z[3].ravel(), [0.378, 0.227, -0.273], atol=5e-4)
     np.testing.assert_allclose(cache.A[3].ravel(), [0.378, 0.227, 0.0], atol=5e-4)
     np.testing.assert_allclose(cache.Z[4].ravel(), [0.0529, 0.1739, -0.0075], atol=5e-5)
-    # The document prints 0.3252, 0.3685, 0.3063 from a slightly wrong e^0.1739 (1.1904; it is
-    # 1.1899): the exact softmax agrees with the printed values to about 1e-3.
+    # The source prints 0.3252, 0.3685, 0.3063: its e^0.1739 (1.1904; it is 1.1899) and, above all,
+    # its divisions are off (docs/math.md#slips-in-the-source-write-ups), so the exact softmax
+    # agrees with the printed values only to about 1e-3.
     np.testing.assert_allclose(cache.A[4].ravel(), [0.3252, 0.3685, 0.3063], atol=1.5e-3)
     np.testing.assert_allclose(cache.A[4].sum(), 1.0)
 

@@ -5,7 +5,7 @@ NaN, huge headers, random bytes, and hypothesis-made variants of each) and must 
 its own error naming the file and the problem, or with a valid result; never another
 exception, a huge allocation or a half-built object. Saves that fail part-way leave the old
 file and the in-memory network as they were. The CLI turns all of it into exit code 2 and one
-line on stderr. tests/test_data.py and tests/test_modelio.py hold the basic cases; this module
+line on stderr. tests/engine/test_data.py and test_modelio.py hold the basic cases; this module
 adds what they do not cover.
 """
 from __future__ import annotations
@@ -176,7 +176,7 @@ def fuzz_dir(tmp_path_factory) -> Path:
 # --------------------------------------------------------------------------- fault table
 
 # Each entry: (reader, file name, content) -> the reader's own error naming the file.
-# Only faults that tests/test_data.py and tests/test_modelio.py do not already cover.
+# Only faults that tests/engine/test_data.py and test_modelio.py do not already cover.
 
 
 def _deep_json_model() -> bytes:

@@ -9,7 +9,7 @@ prints: resident memory after the warm-up (the first epoch) and at the end, with
 (must not change); the batch points kept in the run's history against its cap
 (engine.history.MAX_BATCH_POINTS); and the elapsed time. Exit code 0 if all of that holds.
 
-Not collected by pytest (the file name does not start with test_); tests/test_reliability_gui.py
+Not collected by pytest (the file name does not start with test_); tests/gui/test_reliability_gui.py
 runs the same code briefly on a small subset.
 """
 from __future__ import annotations

@@ -16,8 +16,8 @@ from engine.data import Dataset
 from engine.modelio import ModelFileError, load_model_with_timeline, save_model
 from engine.snapshot import RunState, Snapshot
 
-from ..widgets.exports import chunk_grid_image, png_bytes, report_figures, write_file
 from .dataset_loader import DatasetLoader, dataset_source
+from .exports import chunk_grid_image, png_bytes, report_figures, write_file
 from .settings import remember_folder, remembered_folder
 
 DATASET_FILTER = "Digit datasets (*.npz *.csv *ubyte *ubyte.gz *.idx *.gz);;All files (*)"

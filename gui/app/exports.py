@@ -18,7 +18,7 @@ from ..analysis.evaluation_panel import EvaluationPanel
 from ..panels.accuracy_panel import AccuracyPanel
 from ..panels.chunks_panel import ChunksPanel
 from ..panels.loss_panel import LossPanel
-from .colormaps import DIVERGING_COLORMAP_NAME
+from ..widgets.colormaps import DIVERGING_COLORMAP_NAME
 
 REPORT_CHUNK_PIXELS = 2
 """Pixels per weight of the chunk grid in reports, which stay a few hundred KB."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from engine.analysis import digit_counts, per_digit_means
 
+from ..widgets.fields import combo
 from ..widgets.image_grid import ImageGrid
 from ..widgets.panel_base import StatePanel
 
@@ -62,12 +63,9 @@ class DatasetPanel(StatePanel):
         self.size_label.setObjectName("datasetSizeLabel")
         self.size_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.split_combo = QComboBox()
-        self.split_combo.setObjectName("datasetSplitCombo")
-        for key, text in SPLITS:
-            self.split_combo.addItem(text, key)
-        self.split_combo.setToolTip("Training images teach the network; test images, never trained on, "
-                                    "measure how well it generalises.")
+        self.split_combo = combo("datasetSplitCombo", [(text, key) for key, text in SPLITS],
+                                 "Training images teach the network; test images, never trained on, "
+                                 "measure how well it generalises.")
         self.split_combo.currentIndexChanged.connect(self._on_filter_changed)
         self.digit_combo = QComboBox()
         self.digit_combo.setObjectName("datasetDigitCombo")

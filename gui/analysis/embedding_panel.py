@@ -15,18 +15,16 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.analysis import all_layer_activations, principal_components
-from engine.snapshot import RunState
 
-from ..widgets.background import BackgroundTask
-from ..widgets.colormaps import style_plot, text_colour
-from ..widgets.panel_base import SnapshotPanel
+from ..widgets.colormaps import text_colour
+from ..widgets.labels import readout_label
+from ..widgets.panel_base import BackgroundPanel
+from ..widgets.plot_widgets import plot_widget
 
 DEFAULT_POINTS = 2000
 IMAGE_SIDE = 28
@@ -91,27 +89,23 @@ class _HoverImage(pg.GraphicsLayoutWidget):
         return QSize(self.SIDE, self.SIDE)
 
 
-class _ScatterPlot(pg.PlotWidget):
-    def sizeHint(self) -> QSize:
-        return QSize(520, 420)
+class EmbeddingPanel(BackgroundPanel):
+    """A 2-D map of ~2000 test images per layer, coloured by digit, with mistakes marked.
 
-
-class EmbeddingPanel(SnapshotPanel):
-    """A 2-D map of ~2000 test images per layer, coloured by digit, with mistakes marked."""
+    `computed` is emitted when new projections are on screen."""
     takes_dataset = True
+    status_name, status_tooltip = "embeddingStatus", "Which test images and weights the map shows."
+    recompute_name, recompute_tooltip = "embeddingRecompute", "Project the activations of the current weights again."
+    failure_text = "Could not project: {}"
 
     probeRequested = Signal(int)
     """Test image index of a clicked point."""
-    computed = Signal()
-    """Emitted when new projections are on screen."""
 
     def __init__(self, dataset=None, n_points: int = DEFAULT_POINTS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("embeddingPanel")
         self.dataset = dataset
         self.n_points = n_points
-        self.network = None
-        self.step = 0
         self.projections: list = []
         """engine.analysis.embedding.Projection of every layer 0..L, for the first n_points test images."""
         self.labels = np.zeros(0, dtype=np.int64)
@@ -119,8 +113,6 @@ class EmbeddingPanel(SnapshotPanel):
         self.coordinates = np.zeros((0, 2))
         """(n, 2) positions currently plotted; row i is test image i."""
         self.hovered_index = -1
-        self._architecture = None
-        self._computed_step: int | None = None
 
         self.layer_combo = QComboBox()
         # Filled later, when the network is known: grow with the entries.
@@ -129,25 +121,13 @@ class EmbeddingPanel(SnapshotPanel):
         self.layer_combo.setToolTip("The layer whose activations are projected: the raw pixels, a hidden layer, "
                                     "or the output.")
         self.layer_combo.currentIndexChanged.connect(self._render)
-        self.recompute_button = QPushButton("Recompute")
-        self.recompute_button.setObjectName("embeddingRecompute")
-        self.recompute_button.setToolTip("Project the activations of the current weights again.")
-        self.recompute_button.clicked.connect(self.compute)
-        self.recompute_button.setEnabled(False)
-        self.status_label = QLabel("No network yet.")
-        self.status_label.setObjectName("embeddingStatus")
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.status_label.setToolTip("Which test images and weights the map shows.")
 
-        self.plot = _ScatterPlot(background=None)
-        self.plot.setObjectName("embeddingPlot")
-        self.plot.setToolTip(
+        self.plot = plot_widget(
+            self, "embeddingPlot",
             "Each point is a test image, placed by the two directions along which this layer's activations "
-            "vary most (principal components), coloured by the true digit. Crosses mark misclassified images.")
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
+            "vary most (principal components), coloured by the true digit. Crosses mark misclassified images.",
+            size_hint=(520, 420), zoomable=True)
         plot_item = self.plot.getPlotItem()
-        style_plot(plot_item, self)
         # Axis labels exist from the start, so the layout has room when they change.
         plot_item.setLabel("bottom", "principal component 1")
         plot_item.setLabel("left", "principal component 2")
@@ -178,9 +158,7 @@ class EmbeddingPanel(SnapshotPanel):
         self.legend_label.setObjectName("embeddingLegend")
         self.legend_label.setTextFormat(Qt.TextFormat.RichText)
         self.legend_label.setToolTip("Point colour: the true digit. A black cross: the network answered wrongly.")
-        self.variance_label = QLabel()
-        self.variance_label.setObjectName("embeddingVarianceLabel")
-        self.variance_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.variance_label = readout_label("embeddingVarianceLabel")
         self.variance_label.setEnabled(False)  # dimmed: an explanation, not a value
 
         side = QVBoxLayout()
@@ -207,15 +185,7 @@ class EmbeddingPanel(SnapshotPanel):
         layout.addLayout(body, 1)
         layout.addWidget(self.variance_label)
 
-        self._task = BackgroundTask(self)
-        self._task.finished.connect(self._on_computed)
-        self._task.failed.connect(lambda message: self.status_label.setText(f"Could not project: {message}"))
-
     # ------------------------------------------------------------------ API
-
-    @property
-    def busy(self) -> bool:
-        return self._task.busy
 
     @property
     def layer(self) -> int:
@@ -227,43 +197,6 @@ class EmbeddingPanel(SnapshotPanel):
         if index < 0:
             raise ValueError(f"no layer {layer} in this network")
         self.layer_combo.setCurrentIndex(index)
-
-    def set_dataset(self, dataset) -> None:
-        self.dataset = dataset
-        self._computed_step = None
-        if self.network is not None:
-            self.compute()
-
-    def show_snapshot(self, snapshot) -> None:
-        if snapshot.network is self.network:
-            return
-        self.network = snapshot.network
-        self.step = snapshot.step
-        if self.network.layer_sizes != self._architecture:
-            self._architecture = self.network.layer_sizes
-            self._fill_layer_combo()
-        self.recompute_button.setEnabled(self.dataset is not None)
-        # Training streams snapshots; re-projecting for each would compete with training for the CPU.
-        if self._computed_step is None or snapshot.state != RunState.RUNNING:
-            self.compute()
-        else:
-            self._show_status()
-
-    def compute(self) -> None:
-        if self.dataset is None:
-            self.status_label.setText("No dataset loaded: there are no test images to use.")
-            return
-        if self.network is None:
-            return
-        network, step = self.network, self.step
-        x_rows = self.dataset.x_test[: self.n_points]
-        labels = np.asarray(self.dataset.y_test[: self.n_points])
-        self.recompute_button.setEnabled(False)
-        self.status_label.setText(f"Projecting {len(labels):,} test images\u2026")
-        self._task.run(lambda: (step, labels, _embed(network, x_rows)))
-
-    def wait(self, msecs: int = -1) -> bool:
-        return self._task.wait(msecs)
 
     def hover_point(self, index: int) -> None:
         """Show test image `index` (one of the plotted points) as if the pointer were on it; -1 clears."""
@@ -292,35 +225,33 @@ class EmbeddingPanel(SnapshotPanel):
 
     # ------------------------------------------------------------- internals
 
-    def _fill_layer_combo(self) -> None:
+    def new_architecture(self, network) -> None:
         previous = self.layer
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
-        for l in range(self.network.n_layers + 1):
-            self.layer_combo.addItem(layer_name(self.network, l), l)
+        for l in range(network.n_layers + 1):
+            self.layer_combo.addItem(layer_name(network, l), l)
         # The last hidden layer is where the classes separate most visibly before the output.
-        default = max(self.network.n_layers - 1, 0)
-        index = self.layer_combo.findData(previous if 0 < previous <= self.network.n_layers else default)
+        default = max(network.n_layers - 1, 0)
+        index = self.layer_combo.findData(previous if 0 < previous <= network.n_layers else default)
         self.layer_combo.setCurrentIndex(index)
         self.layer_combo.blockSignals(False)
 
-    def _on_computed(self, outcome) -> None:
-        step, labels, (projections, predictions) = outcome
-        self._computed_step = step
-        self.projections, self.labels, self.predictions = projections, labels, predictions
-        self.recompute_button.setEnabled(True)
-        self._render()
-        self._show_status()
-        self.computed.emit()
+    def background_job(self):
+        network, x_rows = self.network, self.dataset.x_test[: self.n_points]
+        labels = np.asarray(self.dataset.y_test[: self.n_points])
+        return f"Projecting {len(labels):,} test images\u2026", lambda: (labels, _embed(network, x_rows))
 
-    def _show_status(self) -> None:
-        if self._computed_step is None:
+    def show_result(self, result) -> None:
+        self.labels, (self.projections, self.predictions) = result
+        self._render()
+
+    def show_status(self) -> None:
+        if self.computed_step is None:
             return
         n_wrong = int(np.sum(self.labels != self.predictions))
-        stale = (f"  Weights changed since (step {self.step}): press Recompute."
-                 if self._computed_step != self.step else "")
         self.status_label.setText(f"First {len(self.labels):,} test images ({n_wrong} misclassified), "
-                                  f"weights of step {self._computed_step}.{stale}")
+                                  f"weights of step {self.computed_step}.{self.stale_note()}")
 
     def _render(self) -> None:
         if not self.projections or self.layer >= len(self.projections):

@@ -33,8 +33,10 @@ from ..widgets.colormaps import (
     text_colour,
     translucent,
 )
+from ..widgets.compact_views import CompactLayoutWidget
 from ..widgets.image_grid import ImageGrid
 from ..widgets.panel_base import ReportPanel
+from ..widgets.plot_widgets import plot_widget
 
 N_DIGITS = 10
 IMAGE_SIDE = 28
@@ -65,25 +67,6 @@ def cell_text(value: float, normalised: bool) -> str:
     if value >= 99.95:
         return "100"
     return f"{value:.1f}" if value >= 0.05 else "<.1"
-
-
-def _plot_widget(owner: QWidget, object_name: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background=None)
-    plot.setObjectName(object_name)
-    plot.setMenuEnabled(False)
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-    style_plot(plot.getPlotItem(), owner)
-    return plot
-
-
-class _ConfusionView(pg.GraphicsLayoutWidget):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setBackground(None)
-
-    def sizeHint(self) -> QSize:
-        return QSize(400, 340)
 
 
 class EvaluationPanel(ReportPanel):
@@ -124,7 +107,7 @@ class EvaluationPanel(ReportPanel):
         self.normalize_check.toggled.connect(self._render_matrix)
 
         # --- confusion matrix
-        self.confusion_plot = _ConfusionView()
+        self.confusion_plot = CompactLayoutWidget((400, 340))
         self.confusion_plot.setObjectName("confusionPlot")
         self.confusion_plot.setToolTip(
             "Rows: the true digit. Columns: the digit the network answered. The green diagonal holds "
@@ -179,7 +162,7 @@ class EvaluationPanel(ReportPanel):
         self.confusion_plot.scene().sigMouseClicked.connect(self._on_matrix_clicked)
 
         # --- per-class accuracy
-        self.class_plot = _plot_widget(self, "perClassAccuracyPlot")
+        self.class_plot = plot_widget(self, "perClassAccuracyPlot")
         self.class_plot.setToolTip(
             "Accuracy on the test images of each digit; the weakest digit is orange. "
             "The numbers above the bars give the exact values.")

@@ -1,7 +1,7 @@
 """What deeper neurons look for, in three pictures.
 
-* Layer-2 fields: rows of W[2] W[1] (seed 004's "large chunks"), the pixel pattern a second-layer
-  neuron weighs the input with if every first-layer neuron passed its input on unchanged.
+* Layer-2 fields: rows of W[2] W[1] (the "large chunks" of docs/math.md#notation), the pixel
+  pattern a second-layer neuron weighs the input with if every first-layer neuron passed its input on unchanged.
 * Maximised inputs: for each neuron, an input found by gradient ascent that drives it high,
   computed on a worker thread with the real network, nonlinearities included.
 * Output patterns: rows of W[L] ... W[1], the same linear view for each digit's output score.
@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSizePolicy,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -25,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine.analysis import large_chunks, maximize_activations, output_patterns
-from engine.snapshot import RunState
 
-from ..widgets.background import BackgroundTask
 from ..widgets.colormaps import SEPARATOR_COLOUR, diverging_colormap, diverging_lut, symmetric_scale
+from ..widgets.fields import named
 from ..widgets.image_grid import ImageGrid
-from ..widgets.panel_base import SnapshotPanel
+from ..widgets.labels import heading_label, note_label, readout_label
+from ..widgets.panel_base import BackgroundPanel
+from ..widgets.text_format import signed
 
 MAXIMIZE_COUNT = 40
 """Neurons optimised per request: enough to see variety, few enough to stay quick."""
@@ -38,53 +36,34 @@ MAXIMIZE_STEPS = 200
 SMOOTHING = 0.5
 
 
-def _signed(value: float) -> str:
-    return f"{value:+.3f}".replace("-", "\u2212")
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
+def _describe_hovered_cell(grid: ImageGrid, object_name: str, tooltip: str, hover_name: str, describe) -> QLabel:
+    """Name and explain `grid`; the returned line says `describe(cell)` of the picture under the
+    pointer (cell -1: none)."""
+    named(grid, object_name, tooltip)
+    label = readout_label(hover_name, "The neuron under the pointer.", describe(-1))
+    grid.cellHovered.connect(lambda cell: label.setText(describe(cell)))
     return label
 
 
-def _note(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setEnabled(False)  # dimmed: an explanation, not a value
-    return label
-
-
-def _elided_label(object_name: str, tooltip: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(object_name)
-    label.setToolTip(tooltip)
-    # Long read-outs must not widen the panel.
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    return label
-
-
-class LargeChunksPanel(SnapshotPanel):
-    """Linear receptive fields of layer 2, activation maximisation, and output-digit patterns."""
+class LargeChunksPanel(BackgroundPanel):
+    """Linear receptive fields of layer 2, and output-digit patterns, drawn at once; activation
+    maximisation, computed in the background (the panel's status line and Recompute button)."""
+    status_name = "maximizeStatus"
+    status_tooltip = "Which weights the pictures were computed with, and how much the neurons rose."
+    recompute_name, recompute_tooltip = "maximizeButton", "Run the gradient ascent again with the current weights."
+    failure_text = "Could not compute the pictures: {}"
 
     maximizationFinished = Signal()
-    """Emitted when new maximised images are on screen."""
+    """Emitted when new maximised images are on screen (with `computed`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("largeChunksPanel")
-        self.network = None
-        self.step = 0
+        self.computed.connect(self.maximizationFinished)
         self.field_images = np.zeros((0, 28, 28), dtype=np.float32)
         self.pattern_images = np.zeros((0, 28, 28), dtype=np.float32)
         self.maximization = None
         """engine.analysis.receptive_fields.MaximizationResult on screen, or None."""
-        self._weights = None
-        self._architecture = None
-        self._maximized_step: int | None = None
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("largeChunksTabs")
@@ -96,10 +75,6 @@ class LargeChunksPanel(SnapshotPanel):
         self.tabs.setTabToolTip(1, "Inputs found by gradient ascent that drive single neurons as high as possible.")
         self.tabs.setTabToolTip(2, "The linear pixel pattern behind each digit's output score.")
 
-        self._task = BackgroundTask(self)
-        self._task.finished.connect(self._on_maximized)
-        self._task.failed.connect(self._on_maximize_failed)
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -107,16 +82,14 @@ class LargeChunksPanel(SnapshotPanel):
     # ------------------------------------------------------------------ building
 
     def _build_fields_tab(self) -> QWidget:
-        self.fields_title = _heading("Layer-2 fields")
+        self.fields_title = heading_label("Layer-2 fields")
         self.fields_grid = ImageGrid("weight product  (white = 0)", diverging_colormap())
-        self.fields_grid.setObjectName("largeChunksFields")
-        self.fields_grid.setToolTip(
+        self.fields_hover = _describe_hovered_cell(
+            self.fields_grid, "largeChunksFields",
             "Row i of W[2]\u00b7W[1] as a 28\u00d728 picture: red pixels raise second-layer neuron i, blue ones "
-            "lower it, as long as the first-layer neurons in between are active. Scroll to zoom.")
-        self.fields_grid.cellHovered.connect(self._on_field_hovered)
-        self.fields_hover = _elided_label("largeChunksFieldsHover", "The neuron under the pointer.")
-        self._on_field_hovered(-1)
-        self.fields_note = _note(
+            "lower it, as long as the first-layer neurons in between are active. Scroll to zoom.",
+            "largeChunksFieldsHover", self._field_text)
+        self.fields_note = note_label(
             "This product skips the first layer's activation function and biases: it is exact only where "
             "every first-layer neuron is on. Compare with the maximised inputs, which use the real network.")
         tab = QWidget()
@@ -140,56 +113,48 @@ class LargeChunksPanel(SnapshotPanel):
         self.start_spin.setSingleStep(MAXIMIZE_COUNT)
         self.start_spin.setPrefix("neurons from ")
         self.start_spin.setKeyboardTracking(False)  # recompute once typing is done, not per digit
-        self.start_spin.valueChanged.connect(lambda _: self.compute_maximization())
+        self.start_spin.valueChanged.connect(lambda _: self.compute())
         self.smooth_check = QCheckBox("Smooth")
         self.smooth_check.setObjectName("maximizeSmooth")
         self.smooth_check.setChecked(True)
         self.smooth_check.setToolTip(
             "Blur the picture a little after every step, so the ascent prefers pen-like strokes. "
             "Without it, it finds pixel noise that excites the neuron just as well.")
-        self.smooth_check.toggled.connect(lambda _: self.compute_maximization())
-        self.compute_button = QPushButton("Recompute")
-        self.compute_button.setObjectName("maximizeButton")
-        self.compute_button.setToolTip("Run the gradient ascent again with the current weights.")
-        self.compute_button.clicked.connect(self.compute_maximization)
-        self.maximize_status = _elided_label(
-            "maximizeStatus", "Which weights the pictures were computed with, and how much the neurons rose.")
+        self.smooth_check.toggled.connect(lambda _: self.compute())
 
         self.maximize_grid = ImageGrid()
-        self.maximize_grid.setObjectName("maximizeImages")
-        self.maximize_grid.setToolTip(
+        self.maximize_hover = _describe_hovered_cell(
+            self.maximize_grid, "maximizeImages",
             "For each neuron, an input (black 0 to white 1) that drives it high: 200 steps of gradient ascent "
-            "on the pixels, starting from plain grey. It is one of many such inputs, not the only one.")
-        self.maximize_grid.cellHovered.connect(self._on_maximized_hovered)
-        self.maximize_hover = _elided_label("maximizeHover", "The neuron under the pointer.")
-        self._on_maximized_hovered(-1)
+            "on the pixels, starting from plain grey. It is one of many such inputs, not the only one.",
+            "maximizeHover", self._maximized_text)
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Layer"))
         controls.addWidget(self.layer_combo)
         controls.addWidget(self.start_spin)
         controls.addWidget(self.smooth_check)
-        controls.addWidget(self.compute_button)
+        controls.addWidget(self.recompute_button)
         controls.addStretch(1)
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(controls)
-        layout.addWidget(self.maximize_status)
+        layout.addWidget(self.status_label)
         layout.addWidget(self.maximize_grid, 1)
         layout.addWidget(self.maximize_hover)
-        layout.addWidget(_note(
+        layout.addWidget(note_label(
             "Each step moves the pixels along the gradient of the neuron's input Z (normalised), pulls "
             "unneeded pixels towards black, optionally blurs a little, and clips to [0, 1]."))
         return tab
 
     def _build_patterns_tab(self) -> QWidget:
-        self.patterns_title = _heading("Output patterns")
+        self.patterns_title = heading_label("Output patterns")
         self.patterns_grid = ImageGrid("weight product  (white = 0)", diverging_colormap(), zoomable=False)
         self.patterns_grid.setObjectName("outputPatterns")
         self.patterns_grid.setToolTip(
             "Row d of W[L]\u00b7\u00b7\u00b7W[1]: ink on red pixels raises the score of digit d, ink on blue "
             "pixels lowers it, if all hidden neurons were active.")
-        self.patterns_note = _note("")
+        self.patterns_note = note_label("")
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addWidget(self.patterns_title)
@@ -199,54 +164,18 @@ class LargeChunksPanel(SnapshotPanel):
 
     # ------------------------------------------------------------------ API
 
-    @property
-    def busy(self) -> bool:
-        """True while activation maximisation runs on the worker thread."""
-        return self._task.busy
-
-    def show_snapshot(self, snapshot) -> None:
-        network = snapshot.network
-        if network.weights[0] is self._weights:
-            return
-        self.network = network
-        self.step = snapshot.step
-        self._weights = network.weights[0]
-        architecture = network.layer_sizes
-        if architecture != self._architecture:
-            self._architecture = architecture
-            self._fill_layer_combo(network)
-            self.maximization = None
-            self._maximized_step = None
-        self._render_fields(network)
-        self._render_patterns(network)
-        # Training streams snapshots; re-optimising for each would compete with training for the CPU.
-        if self.maximization is None or snapshot.state != RunState.RUNNING:
-            self.compute_maximization()
-        else:
-            self._show_maximize_status()
+    def shows(self, snapshot) -> bool:
+        return self.network is not None and snapshot.network.weights[0] is self.network.weights[0]
 
     def compute_maximization(self) -> None:
         """Start activation maximisation for the selected layer and neurons on the worker thread."""
-        if self.network is None or self.layer_combo.count() == 0:
-            return
-        network, layer = self.network, self.layer_combo.currentData()
-        n_units = network.layer_sizes[layer]
-        start = min(self.start_spin.value(), max(n_units - 1, 0))
-        neurons = np.arange(start, min(start + MAXIMIZE_COUNT, n_units))
-        step = self.step
-        smoothing = SMOOTHING if self.smooth_check.isChecked() else 0.0
-        self.compute_button.setEnabled(False)
-        self.maximize_status.setText(f"Computing {neurons.size} pictures for layer {layer}\u2026")
-        self._task.run(lambda: (step, maximize_activations(network, layer, neurons, steps=MAXIMIZE_STEPS,
-                                                           smoothing=smoothing)))
-
-    def wait(self, msecs: int = -1) -> bool:
-        """Block until the worker thread is idle (the result still arrives via the event loop)."""
-        return self._task.wait(msecs)
+        self.compute()
 
     # ------------------------------------------------------------- internals
 
-    def _fill_layer_combo(self, network) -> None:
+    def new_architecture(self, network) -> None:
+        self.maximization = None
+        self.computed_step = None
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         for l in range(1, network.n_layers + 1):
@@ -269,7 +198,22 @@ class LargeChunksPanel(SnapshotPanel):
         if self.network is None:
             return
         self._update_start_range()
-        self.compute_maximization()
+        self.compute()
+
+    def take_network(self, network) -> None:
+        self._render_fields(network)
+        self._render_patterns(network)
+
+    def background_job(self):
+        if self.layer_combo.count() == 0:
+            return None
+        network, layer = self.network, self.layer_combo.currentData()
+        n_units = network.layer_sizes[layer]
+        start = min(self.start_spin.value(), max(n_units - 1, 0))
+        neurons = np.arange(start, min(start + MAXIMIZE_COUNT, n_units))
+        smoothing = SMOOTHING if self.smooth_check.isChecked() else 0.0
+        return (f"Computing {neurons.size} pictures for layer {layer}\u2026",
+                lambda: maximize_activations(network, layer, neurons, steps=MAXIMIZE_STEPS, smoothing=smoothing))
 
     def _render_fields(self, network) -> None:
         if network.n_layers < 2:
@@ -299,50 +243,35 @@ class LargeChunksPanel(SnapshotPanel):
             "For a network without hidden layers these are exactly its weights. With hidden layers the "
             "product skips their activations and biases, so it shows a tendency, not the whole rule.")
 
-    def _on_maximized(self, outcome) -> None:
-        step, result = outcome
+    def show_result(self, result) -> None:
         self.maximization = result
-        self._maximized_step = step
         is_output = result.layer == self.network.n_layers
         captions = [str(int(n)) if is_output else f"#{int(n)}" for n in result.neurons]
         self.maximize_grid.set_images(result.images, levels=(0.0, 1.0), captions=captions)
-        self.compute_button.setEnabled(True)
-        self._show_maximize_status()
-        self.maximizationFinished.emit()
 
-    def _on_maximize_failed(self, message: str) -> None:
-        self.compute_button.setEnabled(True)
-        self.maximize_status.setText(f"Could not compute the pictures: {message}")
-
-    def _show_maximize_status(self) -> None:
+    def show_status(self) -> None:
         result = self.maximization
         if result is None:
             return
         rose = float(np.mean(result.final > result.initial)) if result.neurons.size else 0.0
-        stale = (f"  The weights have changed since (step {self.step}): press Recompute."
-                 if self._maximized_step != self.step else "")
-        self.maximize_status.setText(
-            f"Layer {result.layer}, computed at step {self._maximized_step}; "
-            f"{rose:.0%} of the neurons rose above their grey-image value.{stale}")
+        self.status_label.setText(
+            f"Layer {result.layer}, computed at step {self.computed_step}; "
+            f"{rose:.0%} of the neurons rose above their grey-image value.{self.stale_note()}")
 
-    def _on_field_hovered(self, cell: int) -> None:
+    def _field_text(self, cell: int) -> str:
         if cell < 0:
-            self.fields_hover.setText("Hover over a picture to see its neuron and value range.")
-            return
+            return "Hover over a picture to see its neuron and value range."
         field = self.field_images[cell]
-        self.fields_hover.setText(f"Neuron {cell} of layer 2:  values from {_signed(float(field.min()))} "
-                                  f"to {_signed(float(field.max()))}")
+        return f"Neuron {cell} of layer 2:  values from {signed(float(field.min()))} to {signed(float(field.max()))}"
 
-    def _on_maximized_hovered(self, cell: int) -> None:
+    def _maximized_text(self, cell: int) -> str:
         result = self.maximization
         if cell < 0 or result is None:
-            self.maximize_hover.setText("Hover over a picture to see how far its neuron rose.")
-            return
+            return "Hover over a picture to see how far its neuron rose."
         neuron = int(result.neurons[cell])
         name = f"digit {neuron} (output)" if result.layer == self.network.n_layers else f"neuron {neuron}"
-        self.maximize_hover.setText(
-            f"A[{result.layer}] {name}: {result.initial[cell]:.3g} for the grey start image, "
-            f"{result.final[cell]:.3g} for this picture")
+        return (f"A[{result.layer}] {name}: {result.initial[cell]:.3g} for the grey start image, "
+                f"{result.final[cell]:.3g} for this picture")
 
     def sizeHint(self) -> QSize:
         return QSize(640, 480)

@@ -1,9 +1,9 @@
 """The "Math" tab: one training step, equation by equation, with every number on screen.
 
-Two examples: seed 001's 3-3-3-3-3 network (every cell shown, and X, Y, W[l], b[l] and alpha
-editable), and one test image through the network on screen (each matrix summarised by its
-shape, norm and range, with a window of its numbers). Hovering a result cell lights up the
-operand cells that produced it; hovering an operand cell lights up the results it feeds.
+Two examples: the worked 3-3-3-3-3 network of docs/math.md#worked-example (every cell shown,
+and X, Y, W[l], b[l] and alpha editable), and one test image through the network on screen
+(each matrix summarised by its shape, norm and range, with a window of its numbers). Hovering a
+result cell lights up the operand cells that produced it; hovering an operand cell lights up the results it feeds.
 
 The numbers come from engine.analysis.stepthrough, which reads them from the engine's own forward and
 backward passes; this panel only lays them out. It reads snapshot.network (a private copy).
@@ -11,23 +11,17 @@ backward passes; this panel only lays them out. It reads snapshot.network (a pri
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter, QPen, QPixmap
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
-    QStyledItemDelegate,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -42,311 +36,29 @@ from engine.analysis.stepthrough import (
     seed_001_example,
 )
 
-from ..widgets.colormaps import HOVER_FRAME_COLOUR, diverging_colour
+from ..widgets.fields import combo
+from ..widgets.flow_layout import FlowLayout
 from ..widgets.panel_base import SnapshotPanel
+from .matrix_grid import (
+    DEPENDENT,
+    HIGHLIGHT_FILL,
+    HIGHLIGHT_FRAME,
+    HOVERED,
+    SOURCE,
+    MatrixGrid,
+    monospace,
+)
+
+__all__ = ["DEPENDENT", "HOVERED", "MODE_EXAMPLE", "MODE_IMAGE", "SOURCE", "MathPanel", "MatrixGrid"]
 
 MODE_EXAMPLE = "example"
 MODE_IMAGE = "image"
 MODES = ((MODE_EXAMPLE, "Seed 001 example"), (MODE_IMAGE, "One test image through the network on screen"))
-
-HOVERED, SOURCE, DEPENDENT = "hovered", "source", "dependent"
-HIGHLIGHT_FILL = {HOVERED: HOVER_FRAME_COLOUR, SOURCE: QColor("#ffd8a8"), DEPENDENT: QColor("#c8ecc9")}
-HIGHLIGHT_FRAME = {HOVERED: QColor("#b38f00"), SOURCE: QColor("#e8590c"), DEPENDENT: QColor("#2b8a3e")}
-HIGHLIGHT_TEXT = QColor("#1a1a1a")  # highlights are light on any palette, so their text is dark
 PHASE_COLOURS = {"forward": QColor("#1f77b4"), "loss": QColor("#8e44ad"),
                  "backward": QColor("#c0392b"), "update": QColor("#2b8a3e")}
 PHASE_NAMES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass", "update": "Update"}
-VALUE_ROLE = Qt.ItemDataRole.UserRole
-HIGHLIGHT_ROLE = Qt.ItemDataRole.UserRole + 1
-TINT_ALPHA = 70
 HOVER_HINT = "Hover a number to see how it is computed and which numbers it comes from."
 ERROR_COLOUR = "#c0392b"
-
-
-def _monospace(point_size: float | None = None, bold: bool = False) -> QFont:
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    if point_size:
-        font.setPointSizeF(point_size)
-    font.setBold(bold)
-    return font
-
-
-def _span(first: int, stop: int) -> str:
-    """1-based "3" or "267\u2013272" for the 0-based range [first, stop)."""
-    return f"{first + 1}" if stop - first == 1 else f"{first + 1}\u2013{stop}"
-
-
-# --------------------------------------------------------------------------- layout
-
-
-class FlowLayout(QLayout):
-    """Lays its items out left to right and wraps to a new row when the width runs out; each
-    row's items are centred vertically, so operators sit beside the middle of their matrices."""
-
-    def __init__(self, parent: QWidget | None = None, spacing: int = 10) -> None:
-        super().__init__(parent)
-        self._items = []
-        self._spacing = spacing
-
-    def addItem(self, item) -> None:  # noqa: N802 (Qt's name)
-        self._items.append(item)
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int):  # noqa: N802
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int):  # noqa: N802
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self):  # noqa: N802
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return self._arrange(QRect(0, 0, width, 0), move=False)
-
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
-        super().setGeometry(rect)
-        self._arrange(rect, move=True)
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return self.minimumSize()
-
-    def minimumSize(self) -> QSize:  # noqa: N802
-        size = QSize()
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        margins = self.contentsMargins()
-        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
-
-    def _arrange(self, rect: QRect, move: bool) -> int:
-        margins = self.contentsMargins()
-        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
-        rows, row, row_width = [], [], 0
-        for item in self._items:
-            width = item.sizeHint().width()
-            if row and row_width + self._spacing + width > area.width():
-                rows.append(row)
-                row, row_width = [], 0
-            row_width += (self._spacing if row else 0) + width
-            row.append(item)
-        if row:
-            rows.append(row)
-        y = area.y()
-        for row in rows:
-            height = max(item.sizeHint().height() for item in row)
-            x = area.x()
-            for item in row:
-                hint = item.sizeHint()
-                if move:
-                    item.setGeometry(QRect(QPoint(x, y + (height - hint.height()) // 2), hint))
-                x += hint.width() + self._spacing
-            y += height + self._spacing
-        return y - self._spacing - rect.y() + margins.bottom() if rows else margins.top() + margins.bottom()
-
-
-# --------------------------------------------------------------------------- one matrix
-
-
-class _CellDelegate(QStyledItemDelegate):
-    """Draws a highlighted cell's frame over the usual cell (fill and text come from the item)."""
-
-    def paint(self, painter: QPainter, option, index) -> None:
-        super().paint(painter, option, index)
-        state = index.data(HIGHLIGHT_ROLE)
-        if state:
-            painter.save()
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            painter.setPen(QPen(HIGHLIGHT_FRAME[state], 2))
-            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
-            painter.restore()
-
-
-class MatrixGrid(QFrame):
-    """One matrix of a step as a grid of numbers, under a caption with its name and shape.
-
-    Cells are addressed in the matrix's own (0-based) rows and columns; in a summary only the
-    matrix's window is drawn, with the real row and column numbers in the headers."""
-
-    cellHovered = Signal(int, int, int)       # matrix index, row, column
-    hoverLeft = Signal()
-    cellEdited = Signal(int, int, int, str)   # matrix index, row, column, the text typed
-
-    def __init__(self, index: int, matrix, is_result: bool, editable: bool, show_summary: bool,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.index, self.matrix, self.editable = index, matrix, editable
-        self.setObjectName(f"mathMatrix{index}")
-        self._filling = False
-        self._highlighted: dict[tuple[int, int], str] = {}
-        rows, cols = matrix.row_window, matrix.col_window
-        self.row_offset, self.col_offset = rows.start, cols.start
-
-        caption = QLabel()
-        caption.setObjectName("mathMatrixCaption")
-        caption.setTextFormat(Qt.TextFormat.RichText)
-        colour = "#2b8a3e" if is_result else "palette(text)"
-        pencil = " <span style='color:#e8590c'>\u270e editable</span>" if editable else ""
-        caption.setText(f"<b style='color:{colour}'>{matrix.name}</b>&nbsp;&nbsp;"
-                        f"<span style='color:gray'>{matrix.shape_text()}</span>{pencil}")
-        caption.setToolTip(f"{matrix.name}: {matrix.shape[0]} rows \u00d7 {matrix.shape[1]} columns"
-                           + (". Double-click a number to change it; every step is recomputed." if editable else ""))
-        self.caption = caption
-
-        self.table = QTableWidget(len(rows), len(cols))
-        self.table.setObjectName("mathMatrixTable")
-        self.table.setFont(_monospace(9.5 if show_summary else 12.5))
-        self.table.setItemDelegate(_CellDelegate(self.table))
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus if editable else Qt.FocusPolicy.NoFocus)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed
-                                   | QAbstractItemView.EditTrigger.AnyKeyPressed
-                                   if editable else QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setMouseTracking(True)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setShowGrid(True)
-        self.table.setWordWrap(False)
-        header_font = _monospace(8 if show_summary else 9.5)
-        for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
-            header.setFont(header_font)
-            header.setHighlightSections(False)
-            header.setSectionsClickable(False)
-        self.table.setHorizontalHeaderLabels([str(c + 1) for c in cols])
-        self.table.setVerticalHeaderLabels([str(r + 1) for r in rows])
-        self._fill()
-        self.table.resizeColumnsToContents()
-        self.table.resizeRowsToContents()
-        self._fix_table_size()
-        self.table.cellEntered.connect(self._on_cell_entered)
-        self.table.itemChanged.connect(self._on_item_changed)
-        self.table.viewport().installEventFilter(self)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(caption)
-        layout.addWidget(self.table)
-        if show_summary:
-            stats = QLabel("\n".join(matrix.summary_lines()))
-            stats.setObjectName("mathMatrixStats")
-            stats.setFont(_monospace(8))
-            stats.setToolTip("Frobenius norm (square root of the sum of squares), smallest, largest and mean entry, "
-                             "over the whole matrix.")
-            shown = [f"{what} {_span(window.start, window.stop)} of {n}"
-                     for what, window, n in (("rows", rows, matrix.shape[0]), ("columns", cols, matrix.shape[1]))
-                     if len(window) < n]
-            window = QLabel("\n".join(shown) or "all entries")
-            window.setToolTip("The rows and columns drawn above; the statistics cover the whole matrix.")
-            window.setObjectName("mathMatrixWindow")
-            window.setStyleSheet("color: gray;")
-            font = window.font()
-            font.setPointSizeF(font.pointSizeF() * 0.9)
-            window.setFont(font)
-            self.stats_label, self.window_label = stats, window
-            layout.addWidget(stats)
-            layout.addWidget(window)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-
-    # -- contents ----------------------------------------------------------------------------
-    def _fill(self) -> None:
-        preview = self.matrix.preview()
-        scale = float(np.abs(preview).max()) if preview.size else 0.0
-        self._filling = True
-        for r in range(preview.shape[0]):
-            for c in range(preview.shape[1]):
-                value = float(preview[r, c])
-                item = QTableWidgetItem(format_value(value))
-                item.setData(VALUE_ROLE, value)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                flags = Qt.ItemFlag.ItemIsEnabled
-                if self.editable:
-                    flags |= Qt.ItemFlag.ItemIsEditable
-                item.setFlags(flags)
-                self._paint_item(item, value, scale, None)
-                self.table.setItem(r, c, item)
-        self._scale = scale
-        self._filling = False
-
-    def _paint_item(self, item: QTableWidgetItem, value: float, scale: float, state: str | None) -> None:
-        item.setData(HIGHLIGHT_ROLE, state)
-        if state:
-            item.setBackground(HIGHLIGHT_FILL[state])
-            item.setForeground(HIGHLIGHT_TEXT)
-            return
-        # A faint tint of the app's diverging map: blue negative, red positive, none at zero.
-        tint = diverging_colour(value / scale if scale > 0 else 0.0)
-        tint.setAlpha(TINT_ALPHA if value != 0 else 0)
-        item.setBackground(tint)
-        item.setData(Qt.ItemDataRole.ForegroundRole, None)
-
-    def _fix_table_size(self) -> None:
-        table = self.table
-        table.horizontalHeader().setMinimumSectionSize(24)
-        for c in range(table.columnCount()):
-            table.setColumnWidth(c, table.columnWidth(c) + 6)
-        width = (table.verticalHeader().sizeHint().width()
-                 + sum(table.columnWidth(c) for c in range(table.columnCount()))
-                 + 2 * table.frameWidth())
-        height = (table.horizontalHeader().sizeHint().height()
-                  + sum(table.rowHeight(r) for r in range(table.rowCount())) + 2 * table.frameWidth())
-        table.setFixedSize(width, height)
-
-    def value_at(self, row: int, col: int) -> float:
-        """The value drawn in cell (row, col) of the matrix (which must be inside the window)."""
-        return self.table.item(row - self.row_offset, col - self.col_offset).data(VALUE_ROLE)
-
-    def text_at(self, row: int, col: int) -> str:
-        return self.table.item(row - self.row_offset, col - self.col_offset).text()
-
-    def shown(self, row: int, col: int) -> bool:
-        return row in self.matrix.row_window and col in self.matrix.col_window
-
-    def restore(self, row: int, col: int) -> None:
-        """Put the value back in a cell after a refused edit."""
-        item = self.table.item(row - self.row_offset, col - self.col_offset)
-        self._filling = True
-        item.setText(format_value(item.data(VALUE_ROLE)))
-        self._filling = False
-
-    # -- highlights --------------------------------------------------------------------------
-    def set_highlights(self, cells: dict[tuple[int, int], str]) -> None:
-        """Highlight {(row, col): state} (cells outside the window are skipped); clear the rest."""
-        visible = {cell: state for cell, state in cells.items() if self.shown(*cell)}
-        if visible == self._highlighted:
-            return
-        self._filling = True
-        for cell in set(self._highlighted) | set(visible):
-            item = self.table.item(cell[0] - self.row_offset, cell[1] - self.col_offset)
-            self._paint_item(item, item.data(VALUE_ROLE), self._scale, visible.get(cell))
-        self._filling = False
-        self._highlighted = visible
-
-    @property
-    def highlighted(self) -> dict[tuple[int, int], str]:
-        return dict(self._highlighted)
-
-    # -- events ------------------------------------------------------------------------------
-    def _on_cell_entered(self, table_row: int, table_col: int) -> None:
-        self.cellHovered.emit(self.index, table_row + self.row_offset, table_col + self.col_offset)
-
-    def _on_item_changed(self, item: QTableWidgetItem) -> None:
-        if self._filling:
-            return
-        self.cellEdited.emit(self.index, item.row() + self.row_offset, item.column() + self.col_offset, item.text())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Leave:
-            self.hoverLeft.emit()
-        return False
-
-
-# --------------------------------------------------------------------------- the panel
 
 
 class MathPanel(SnapshotPanel):
@@ -368,12 +80,9 @@ class MathPanel(SnapshotPanel):
         self._image_key = None
 
         # -- the example
-        self.mode_combo = QComboBox()
-        self.mode_combo.setObjectName("mathModeCombo")
-        for key, text in MODES:
-            self.mode_combo.addItem(text, key)
-        self.mode_combo.setToolTip("Seed 001's small network with every number (editable), or one MNIST test image "
-                                   "through the network on screen, each matrix summarised.")
+        self.mode_combo = combo("mathModeCombo", [(text, key) for key, text in MODES],
+                                "Seed 001's small network with every number (editable), or one MNIST "
+                                "test image through the network on screen, each matrix summarised.")
         self.image_spin = QSpinBox()
         self.image_spin.setObjectName("mathImageSpin")
         self.image_spin.setPrefix("test image ")
@@ -436,7 +145,7 @@ class MathPanel(SnapshotPanel):
         self.title_label.setFont(title_font)
         self.equation_label = QLabel()
         self.equation_label.setObjectName("mathEquation")
-        self.equation_label.setFont(_monospace(15, bold=True))
+        self.equation_label.setFont(monospace(15, bold=True))
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.equation_label.setToolTip("The equation of this step, in the seed documents' notation.")
         self.note_label = QLabel()
@@ -456,7 +165,7 @@ class MathPanel(SnapshotPanel):
 
         self.formula_label = QLabel(HOVER_HINT)
         self.formula_label.setObjectName("mathCellFormula")
-        self.formula_label.setFont(_monospace(9.5))
+        self.formula_label.setFont(monospace(9.5))
         self.formula_label.setWordWrap(True)
         self.formula_label.setMinimumHeight(34)
         self.formula_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -751,7 +460,7 @@ class MathPanel(SnapshotPanel):
     def _units(self, arrangement, grids) -> list[QWidget]:
         """The step laid out as units of operator text and the matrix it applies to ("= W[1]",
         "· X", ...), so that a line break never leaves an operator apart from its matrix."""
-        operator_font = _monospace(15 if not self.step_through.summary else 13, bold=True)
+        operator_font = monospace(15 if not self.step_through.summary else 13, bold=True)
         units, pending = [], []
         for token in arrangement:
             if isinstance(token, str):

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -29,12 +27,11 @@ from engine.analysis import (
     robustness_curves,
     rotate,
 )
-from engine.snapshot import RunState
 
-from ..widgets.background import BackgroundTask
-from ..widgets.colormaps import HIGHLIGHT_COLOUR, TEST_COLOUR, TRAIN_COLOUR, style_plot, text_colour
+from ..widgets.colormaps import HIGHLIGHT_COLOUR, TEST_COLOUR, TRAIN_COLOUR, text_colour
 from ..widgets.image_grid import ImageGrid
-from ..widgets.panel_base import SnapshotPanel
+from ..widgets.panel_base import BackgroundPanel
+from ..widgets.plot_widgets import plot_widget
 
 DEFAULT_IMAGES = 2000
 SLIDER_STEPS = 1000
@@ -86,25 +83,21 @@ def _analyse(network, dataset, n_images: int):
     return curves, probabilities, predictions, dataset.y_test, coverage, examples
 
 
-class _CurvePlot(pg.PlotWidget):
-    def sizeHint(self) -> QSize:
-        return QSize(300, 160)
+class RobustnessPanel(BackgroundPanel):
+    """Accuracy under noise, rotation and stroke changes, and a confidence threshold.
 
-
-class RobustnessPanel(SnapshotPanel):
-    """Accuracy under noise, rotation and stroke changes, and a confidence threshold."""
+    `computed` is emitted when new curves are on screen."""
     takes_dataset = True
-
-    computed = Signal()
-    """Emitted when new curves are on screen."""
+    status_name, status_tooltip = "robustnessStatus", "Which weights and test images the curves were computed with."
+    recompute_name = "robustnessRecompute"
+    recompute_tooltip = "Compute the curves again with the current weights (takes a few seconds)."
+    failure_text = "Could not compute the curves: {}"
 
     def __init__(self, dataset=None, n_images: int = DEFAULT_IMAGES, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("robustnessPanel")
         self.dataset = dataset
         self.n_images = n_images
-        self.network = None
-        self.step = 0
         self.curves: dict = {}
         """name -> engine.analysis.robustness.RobustnessCurve on screen ("noise", "rotation", "stroke")."""
         self.coverage = None
@@ -114,17 +107,6 @@ class RobustnessPanel(SnapshotPanel):
         self._probabilities = None
         self._predictions = None
         self._labels = None
-        self._computed_step: int | None = None
-
-        self.status_label = QLabel("No network yet.")
-        self.status_label.setObjectName("robustnessStatus")
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.status_label.setToolTip("Which weights and test images the curves were computed with.")
-        self.recompute_button = QPushButton("Recompute")
-        self.recompute_button.setObjectName("robustnessRecompute")
-        self.recompute_button.setToolTip("Compute the curves again with the current weights (takes a few seconds).")
-        self.recompute_button.clicked.connect(self.compute)
-        self.recompute_button.setEnabled(False)
 
         tooltips = {
             "noise": "Accuracy when Gaussian noise of standard deviation \u03c3 is added to every pixel "
@@ -218,76 +200,32 @@ class RobustnessPanel(SnapshotPanel):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addLayout(grid, 1)
-
-        self._task = BackgroundTask(self)
-        self._task.finished.connect(self._on_computed)
-        self._task.failed.connect(self._on_failed)
         self._show_threshold()
 
     def _plot(self, object_name: str, tooltip: str) -> pg.PlotWidget:
-        plot = _CurvePlot(background=None)
-        plot.setObjectName(object_name)
-        plot.setToolTip(tooltip)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        item = plot.getPlotItem()
-        style_plot(item, self)
-        item.showGrid(y=True, alpha=0.2)
+        plot = plot_widget(self, object_name, tooltip, size_hint=(300, 160))
+        plot.getPlotItem().showGrid(y=True, alpha=0.2)
         return plot
 
     # ------------------------------------------------------------------ API
 
     @property
-    def busy(self) -> bool:
-        return self._task.busy
-
-    @property
     def threshold(self) -> float:
         return self.threshold_slider.value() / SLIDER_STEPS
-
-    def set_dataset(self, dataset) -> None:
-        self.dataset = dataset
-        self._computed_step = None
-        if self.network is not None:
-            self.compute()
-
-    def show_snapshot(self, snapshot) -> None:
-        if snapshot.network is self.network:
-            return
-        self.network = snapshot.network
-        self.step = snapshot.step
-        self.recompute_button.setEnabled(self.dataset is not None)
-        # Training streams snapshots; recomputing for each would compete with training for the CPU.
-        if self._computed_step is None or snapshot.state != RunState.RUNNING:
-            self.compute()
-        else:
-            self._show_status()
-
-    def compute(self) -> None:
-        """Start computing the curves for the current network on the worker thread."""
-        if self.dataset is None:
-            self.status_label.setText("No dataset loaded: there are no test images to use.")
-            return
-        if self.network is None:
-            return
-        network, dataset, n_images, step = self.network, self.dataset, self.n_images, self.step
-        self.status_label.setText(f"Computing accuracy under {len(CURVE_ORDER)} kinds of change "
-                                  f"on {min(n_images, dataset.n_test):,} test images\u2026")
-        self.recompute_button.setEnabled(False)
-        self._task.run(lambda: (step, _analyse(network, dataset, n_images)))
 
     def set_threshold(self, threshold: float) -> None:
         self.threshold_slider.setValue(int(round(SLIDER_STEPS * threshold)))
 
-    def wait(self, msecs: int = -1) -> bool:
-        return self._task.wait(msecs)
-
     # ------------------------------------------------------------- internals
 
-    def _on_computed(self, outcome) -> None:
-        step, (curves, probabilities, predictions, labels, coverage, examples) = outcome
-        self._computed_step = step
+    def background_job(self):
+        network, dataset, n_images = self.network, self.dataset, self.n_images
+        return (f"Computing accuracy under {len(CURVE_ORDER)} kinds of change "
+                f"on {min(n_images, dataset.n_test):,} test images\u2026",
+                lambda: _analyse(network, dataset, n_images))
+
+    def show_result(self, result) -> None:
+        curves, probabilities, predictions, labels, coverage, examples = result
         self.curves = curves
         self._probabilities, self._predictions, self._labels = probabilities, predictions, labels
         self.coverage = coverage
@@ -316,23 +254,14 @@ class RobustnessPanel(SnapshotPanel):
         self.coverage_plot.getPlotItem().setYRange(low - 0.1 * (1.0 - low) - 1e-3, 1.0 + 0.05 * (1.0 - low) + 1e-4,
                                                    padding=0.0)
         self.coverage_plot.getPlotItem().getAxis("left").setTicks(None)
-        self.recompute_button.setEnabled(True)
-        self._show_status()
         self._show_threshold()
-        self.computed.emit()
 
-    def _on_failed(self, message: str) -> None:
-        self.recompute_button.setEnabled(True)
-        self.status_label.setText(f"Could not compute the curves: {message}")
-
-    def _show_status(self) -> None:
-        if self._computed_step is None:
+    def show_status(self) -> None:
+        if self.computed_step is None:
             return
         n = next(iter(self.curves.values())).n_images if self.curves else 0
-        stale = (f"  The weights have changed since (step {self.step}): press Recompute."
-                 if self._computed_step != self.step else "")
-        self.status_label.setText(f"Curves: first {n:,} test images, weights of step {self._computed_step}. "
-                                  f"Threshold: all {len(self._predictions):,} test images.{stale}")
+        self.status_label.setText(f"Curves: first {n:,} test images, weights of step {self.computed_step}. "
+                                  f"Threshold: all {len(self._predictions):,} test images.{self.stale_note()}")
 
     def _on_threshold_changed(self, _value: int) -> None:
         self._show_threshold()

@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..training.timeline_bar import TimelineCursor
-from ..widgets.colormaps import (
-    TEST_COLOUR,
-    TRAIN_COLOUR,
-    HorizontalGrid,
-    cache_axes,
-    major_ticks,
-    style_plot,
-    text_colour,
-    translucent,
-)
-from ..widgets.panel_base import SnapshotPanel
+from ..widgets.colormaps import TEST_COLOUR, TRAIN_COLOUR, text_colour, translucent
+from ..widgets.compact_views import CompactPlotWidget
+from .epoch_plot import AXIS_WIDTH, EpochPlotPanel  # noqa: F401  (AXIS_WIDTH: re-exported)
 
 NO_VALUE_TEXT = "\u2013"
-AXIS_WIDTH = 44
 
 
 def accuracy_text(split: str, accuracy_fraction: float | None) -> str:
@@ -46,13 +36,7 @@ def accuracy_ranges(epoch: np.ndarray, percents: list[np.ndarray]) -> tuple[tupl
     return (x0 - x_margin, x1 + x_margin), (max(0.0, low - y_margin), min(100.0, high + y_margin))
 
 
-class _AccuracyPlot(pg.PlotWidget):
-    def sizeHint(self) -> QSize:
-        # pyqtgraph's default hint (600x480) would bloat any layout.
-        return QSize(480, 260)
-
-
-class AccuracyPanel(SnapshotPanel):
+class AccuracyPanel(EpochPlotPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accuracyPanel")
@@ -67,26 +51,12 @@ class AccuracyPanel(SnapshotPanel):
             "Share of test images, never used for training, classified correctly at the last "
             "evaluation. This is the honest measure of how well the network generalises.")
 
-        self.plot = _AccuracyPlot(background=None)
+        self.plot = CompactPlotWidget((480, 260), background=None)
         self.plot.setObjectName("accuracyPlot")
         self.plot.setToolTip(
             "Accuracy in percent after each epoch. A growing gap between train and test "
             "means the network is memorising the training images (overfitting).")
-        self.plot.setMinimumSize(240, 140)
-        self.plot.setMenuEnabled(False)
-        plot_item = self.plot.getPlotItem()
-        style_plot(plot_item, self)
-        plot_item.setLabel("bottom", "epoch")
-        plot_item.setLabel("left", "accuracy (%)")
-        cache_axes(plot_item)
-        # A fixed axis width and ranges set here: new tick labels or data then never re-lay out
-        # the plot, which would repaint all of it (and pyqtgraph's auto-range paints twice).
-        plot_item.getAxis("left").setWidth(AXIS_WIDTH)
-        plot_item.vb.disableAutoRange()
-        plot_item.vb.setRange(xRange=(0.0, 1.0), yRange=(0.0, 100.0), padding=0.0)
-        # Horizontal grid lines only, drawn as one cheap path (see colormaps.HorizontalGrid).
-        self.grid = HorizontalGrid(text_colour(self))
-        plot_item.addItem(self.grid, ignoreBounds=True)
+        plot_item = self._set_up_epoch_plot("accuracy (%)", (0.0, 100.0), (240, 140))
         plot_item.vb.sigRangeChanged.connect(self._update_grid)
         # Accuracy cannot leave 0..100 %, so neither may zooming or auto-range.
         plot_item.vb.setLimits(yMin=0.0, yMax=100.0)
@@ -98,8 +68,7 @@ class AccuracyPanel(SnapshotPanel):
         self.test_curve = plot_item.plot(
             pen=pg.mkPen(TEST_COLOUR, width=2), symbol="s", symbolSize=7,
             symbolPen=pg.mkPen(TEST_COLOUR), symbolBrush=pg.mkBrush(TEST_COLOUR), name="test")
-        self.cursor = TimelineCursor()
-        plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
+        self._add_cursor(plot_item)
 
         labels = QHBoxLayout()
         labels.setContentsMargins(6, 2, 6, 0)
@@ -111,10 +80,6 @@ class AccuracyPanel(SnapshotPanel):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(labels)
         layout.addWidget(self.plot, 1)
-
-    def bind(self, state) -> None:
-        super().bind(state)
-        state.momentChanged.connect(lambda stop: self.set_cursor(None if stop is None else stop.epoch_progress))
 
     def content_key(self, snapshot):
         # Accuracies change once per epoch; redrawing the unchanged plot for every snapshot
@@ -136,19 +101,6 @@ class AccuracyPanel(SnapshotPanel):
         self.plot.getPlotItem().vb.setRange(xRange=x_range, yRange=y_range, padding=0.0)
         self.train_label.setText(accuracy_text("Train", train[-1] if train.size else None))
         self.test_label.setText(accuracy_text("Test", test[-1] if test.size else None))
-
-    def set_cursor(self, epoch: float | None) -> None:
-        """Mark the moment the timeline shows (fractional epochs), or hide the mark (None)."""
-        self.cursor.show_at(epoch)
-
-    @property
-    def cursor_epoch(self) -> float | None:
-        return self.cursor.epoch
-
-    def _update_grid(self, *_args) -> None:
-        plot_item = self.plot.getPlotItem()
-        x_range, y_range = plot_item.vb.viewRange()
-        self.grid.set_lines(major_ticks(plot_item.getAxis("left"), *y_range), x_range)
 
     def _big_label(self, split: str, object_name: str, colour: str, tooltip: str) -> QLabel:
         label = QLabel(accuracy_text(split, None))

@@ -42,6 +42,7 @@ from ..widgets.colormaps import (
     style_plot,
     text_colour,
 )
+from ..widgets.compact_views import CompactLayoutWidget
 from ..widgets.panel_base import SnapshotPanel
 from ..widgets.throttle import ThrottledRender
 
@@ -229,16 +230,6 @@ def _set_title(view, title: str) -> None:
         view.plot_item.layout.setRowFixedHeight(0, TITLE_HEIGHT)
 
 
-class _LayersView(pg.GraphicsLayoutWidget):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setBackground(None)  # the window's colour, not pyqtgraph's black
-
-    def sizeHint(self) -> QSize:
-        # pyqtgraph's default hint (600x480) would bloat any layout.
-        return QSize(480, 360)
-
-
 class _ProbeImage(pg.GraphicsLayoutWidget):
     SIDE = 100
 
@@ -319,7 +310,7 @@ class ActivationsPanel(SnapshotPanel):
         line = self.prediction_label.fontMetrics().lineSpacing()
         self.prediction_label.setFixedSize(PROBE_COLUMN_WIDTH - 8, 3 * line + 2)
 
-        self.layers_view = _LayersView()
+        self.layers_view = CompactLayoutWidget((480, 360))
         self.layers_view.setObjectName("activationsView")
         self.layers_view.setToolTip(
             "What each layer outputs for this input: A[l] = g(W[l] A[l-1] + b[l]). Narrow layers are "

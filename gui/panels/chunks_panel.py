@@ -15,47 +15,35 @@ when Qt draws the image, so a frame costs two passes over W[1] and no per-pixel 
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QPixmap
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QGraphicsRectItem,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from engine.analysis.inspect import output_influence
 from engine.snapshot import RunState
 
 from ..widgets.colormaps import (
-    BAR_COLOUR,
     HOVER_FRAME_COLOUR,
     INDEX_SEPARATOR,
     INDEX_TRANSPARENT,
     diverging_colormap,
-    diverging_colour,
     diverging_index_lut,
     diverging_indices,
-    diverging_lut,
     make_colour_bar,
     nice_ceiling,
-    style_plot,
     symmetric_scale,
     text_colour,
 )
+from ..widgets.compact_views import CompactLayoutWidget
+from ..widgets.fields import tool_button
 from ..widgets.panel_base import SnapshotPanel
+from ..widgets.text_format import signed
 from ..widgets.throttle import ThrottledRender
+from .chunk_atlas import CHUNK_SIDE, chunk_atlas, grid_shape, separator_width  # noqa: F401  (re-exported)
+from .chunk_detail_dialog import CHUNK_VIEW_SIZE, TOP_DIGITS, ChunkDetailDialog  # noqa: F401  (TOP_DIGITS: re-exported)
 
-CHUNK_SIDE = 28
 WEIGHTS, CHANGE = "weights", "change"
 VIEW_NAMES = {WEIGHTS: "Weights W[1]", CHANGE: "Change since start  W[1] \u2212 W[1](0)"}
 TITLES = {
@@ -68,7 +56,6 @@ COLOUR_BAR_LABELS = {WEIGHTS: "weight  (white = 0)", CHANGE: "change  (white = 0
 TITLE_TEXT = TITLES[WEIGHTS]
 HOVER_HINT = "Hover over a chunk to see its neuron and weight range; click it for details."
 NAVIGATION_HINT = "{n} neurons \u00b7 wheel to zoom, drag to pan. " + HOVER_HINT
-TOP_DIGITS = 3
 MAGNIFY_BELOW_PX = 20
 """Chunks drawn smaller than this on screen are shown enlarged beside the hover read-out."""
 MAGNIFIER_SIDE = 56
@@ -80,161 +67,11 @@ LIVE_DELAY_S = 0.025
 in another turn of the event loop than the loss curve: the window never stops for both."""
 
 
-def grid_shape(n_chunks: int) -> tuple[int, int]:
-    """(rows, cols) of a near-square grid holding `n_chunks` cells, cols = ceil(sqrt(n))."""
-    cols = max(1, math.ceil(math.sqrt(n_chunks)))
-    return math.ceil(n_chunks / cols), cols
-
-
-def separator_width(cols: int) -> int:
-    # Wide grids are drawn with fewer screen pixels per weight, so their gaps need more weights' width.
-    return 1 if cols <= 8 else 2
-
-
-def chunk_atlas(first_layer_weights: np.ndarray) -> tuple[np.ndarray, int, int, int]:
-    """All rows of W[1] as 28x28 tiles in one float32 image; gaps and unused cells are NaN.
-
-    Returns (atlas, rows, cols, separator): neuron i occupies rows
-    r*(28+sep) .. +28 and columns c*(28+sep) .. +28 of the atlas, with (r, c) = divmod(i, cols)."""
-    n_chunks = first_layer_weights.shape[0]
-    rows, cols = grid_shape(n_chunks)
-    separator = separator_width(cols)
-    cell = CHUNK_SIDE + separator
-    cells = np.full((rows * cols, cell, cell), np.nan, dtype=np.float32)
-    cells[:n_chunks, :CHUNK_SIDE, :CHUNK_SIDE] = first_layer_weights.reshape(n_chunks, CHUNK_SIDE, CHUNK_SIDE)
-    atlas = cells.reshape(rows, cols, cell, cell).transpose(0, 2, 1, 3).reshape(rows * cell, cols * cell)
-    # No gap after the last row and column.
-    return atlas[: rows * cell - separator, : cols * cell - separator], rows, cols, separator
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.3f}".replace("-", "\u2212")
-
-
 @functools.lru_cache(maxsize=1)
 def _colour_table() -> list[int]:
     """diverging_index_lut as a QImage colour table (ARGB integers)."""
     lut = diverging_index_lut().astype(np.uint32)
     return [int(v) for v in (lut[:, 3] << 24) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]]
-
-
-class _ChunkView(pg.GraphicsLayoutWidget):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setBackground(None)  # the window's colour, not pyqtgraph's black
-
-    def sizeHint(self) -> QSize:
-        # pyqtgraph's default hint (600x480) would bloat any layout.
-        return QSize(420, 360)
-
-
-class ChunkDetailDialog(QDialog):
-    """One neuron's chunk at large size, its bias, and the digits it pushes up and down."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("chunkDetailDialog")
-        self.setModal(False)
-        self.resize(460, 560)
-        self.neuron: int | None = None
-        self.bias = 0.0
-        self.influence = np.zeros(0)
-        self.up_digits: list[tuple[int, float]] = []
-        self.down_digits: list[tuple[int, float]] = []
-
-        self.heading = QLabel()
-        heading_font = QFont(self.heading.font())
-        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
-        heading_font.setBold(True)
-        self.heading.setFont(heading_font)
-
-        self.view = _ChunkView()
-        self.view.setToolTip(
-            "This neuron's weights W[1] for each input pixel, on the same colour scale as the grid. "
-            "Ink on red pixels raises the neuron's input Z[1], ink on blue pixels lowers it.")
-        self.view.ci.setContentsMargins(0, 8, 0, 8)  # room for the colour bar's end labels
-        view_box = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
-        view_box.setMouseEnabled(x=False, y=False)
-        view_box.setDefaultPadding(0.0)
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setImage(np.zeros((CHUNK_SIDE, CHUNK_SIDE), dtype=np.float32), autoLevels=False,
-                                 levels=(-1.0, 1.0), lut=diverging_lut())
-        view_box.addItem(self.image_item)
-        self.color_bar = make_colour_bar(self, diverging_colormap(), self.image_item, "weight")
-        self.view.addItem(self.color_bar, row=0, col=1)
-
-        self.bias_label = QLabel()
-        self.bias_label.setObjectName("chunkBiasLabel")
-        self.bias_label.setToolTip(
-            "The bias b[1] of this neuron: added to its weighted sum of pixels before the activation.")
-
-        self.influence_plot = pg.PlotWidget(background=None)
-        self.influence_plot.setObjectName("chunkInfluencePlot")
-        self.influence_plot.setMinimumHeight(150)
-        self.influence_plot.setMenuEnabled(False)
-        self.influence_plot.setMouseEnabled(x=False, y=False)
-        self.influence_plot.hideButtons()
-        influence_item = self.influence_plot.getPlotItem()
-        style_plot(influence_item, self)
-        influence_item.setLabel("bottom", "digit")
-        influence_item.setLabel("left", "push")
-        influence_item.getAxis("left").enableAutoSIPrefix(False)
-        influence_item.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
-        influence_item.addLine(y=0, pen=pg.mkPen(text_colour(self), width=1))
-        self.influence_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, pen=pg.mkPen(None),
-                                              brush=pg.mkBrush(BAR_COLOUR))
-        influence_item.addItem(self.influence_bars)
-
-        self.influence_label = QLabel()
-        self.influence_label.setObjectName("chunkInfluenceLabel")
-        self.influence_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.influence_note = QLabel()
-        self.influence_note.setWordWrap(True)
-        self.influence_note.setEnabled(False)  # dimmed: an explanation, not a value
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.view, 3)
-        layout.addWidget(self.bias_label)
-        layout.addWidget(self.influence_plot, 2)
-        layout.addWidget(self.influence_label)
-        layout.addWidget(self.influence_note)
-
-    def show_neuron(self, network, neuron: int, scale: float) -> None:
-        """Show `neuron` of `network`'s first layer with colour levels (-scale, +scale)."""
-        self.neuron = neuron
-        self.bias = float(network.biases[0][neuron, 0])
-        chunk = network.weights[0][neuron].reshape(CHUNK_SIDE, CHUNK_SIDE)
-        self.image_item.setImage(chunk, autoLevels=False, levels=(-scale, scale))
-        self.color_bar.setLevels((-scale, scale))
-        self.setWindowTitle(f"Neuron {neuron} of the first layer")
-        self.heading.setText(f"Neuron {neuron} of the first layer: row {neuron} of W[1]")
-        self.bias_label.setText(
-            f"Bias b[1]_{neuron} = {_signed(self.bias)}      "
-            f"weights from {_signed(float(chunk.min()))} to {_signed(float(chunk.max()))}")
-
-        self.influence = np.asarray(output_influence(network, neuron), dtype=np.float64)
-        order = np.argsort(self.influence, kind="stable")
-        self.up_digits = [(int(d), float(self.influence[d])) for d in order[::-1][:TOP_DIGITS]]
-        self.down_digits = [(int(d), float(self.influence[d])) for d in order[:TOP_DIGITS]]
-        positive, negative = pg.mkBrush(diverging_colour(0.75)), pg.mkBrush(diverging_colour(-0.75))
-        self.influence_bars.setOpts(
-            x=np.arange(self.influence.size), height=self.influence,
-            brushes=[positive if v >= 0 else negative for v in self.influence])
-        self.influence_label.setText(
-            "Pushes up: " + ",  ".join(f"{d} ({_signed(v)})" for d, v in self.up_digits) + "\n"
-            "Pushes down: " + ",  ".join(f"{d} ({_signed(v)})" for d, v in self.down_digits))
-        if network.n_layers == 1:
-            self.influence_note.setText(
-                f"This network has no hidden layer: neuron {neuron} is itself the output score of digit {neuron}.")
-        elif network.n_layers == 2:
-            self.influence_note.setText(
-                f"Push = the weight W[2] from this neuron to each digit's output score (W[2][:, {neuron}]).")
-        else:
-            self.influence_note.setText(
-                f"Push = the straight-line path W[{network.n_layers}] \u00b7\u00b7\u00b7 W[2] from this neuron "
-                "to each digit's score. It ignores the activations of the later hidden layers, so it is "
-                "only a rough guide.")
 
 
 class ChunksPanel(SnapshotPanel):
@@ -285,13 +122,10 @@ class ChunksPanel(SnapshotPanel):
             "from, which shows what training has added so far (the random starting weights hide it).")
         self.view_combo.currentIndexChanged.connect(self._on_view_changed)
 
-        self.fit_button = QToolButton()
-        self.fit_button.setObjectName("chunksFitButton")
-        self.fit_button.setText("Fit all")
-        self.fit_button.setToolTip("Zoom out to show every neuron's chunk.")
+        self.fit_button = tool_button("Fit all", "chunksFitButton", "Zoom out to show every neuron's chunk.")
         self.fit_button.clicked.connect(self.fit_all)
 
-        self.view = _ChunkView()
+        self.view = CompactLayoutWidget(CHUNK_VIEW_SIZE)
         self.view.setObjectName("chunksView")
         self.view.setToolTip(
             "Each square is one first-layer neuron: its weights W[1] for the 784 input pixels, laid out "
@@ -622,8 +456,8 @@ class ChunksPanel(SnapshotPanel):
         row = self._values[neuron]
         what = "change since start" if self._showing_change else "weights"
         self.hover_label.setText(
-            f"Neuron {neuron}:  {what} from {_signed(float(row.min()))} to {_signed(float(row.max()))},  "
-            f"bias b[1] = {_signed(float(self._network.biases[0][neuron, 0]))}")
+            f"Neuron {neuron}:  {what} from {signed(float(row.min()))} to {signed(float(row.max()))},  "
+            f"bias b[1] = {signed(float(self._network.biases[0][neuron, 0]))}")
         top, left = self.chunk_origin(neuron)
         self._hover_frame.setRect(QRectF(left, top, CHUNK_SIDE, CHUNK_SIDE))
         self._hover_frame.setVisible(True)

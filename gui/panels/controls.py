@@ -11,17 +11,12 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -32,57 +27,24 @@ from engine.config import DEFAULT_PRESET, PRESETS, TrainConfig
 from engine.snapshot import RunState
 from engine.trainer import LIVE_SETTINGS
 
-PRESET_ORDER = ("seed-000", "seed-002", "seed-003", "seed-004", "default")
-
-AUGMENT_SHIFT_PX = 2
-AUGMENT_ROTATE_DEG = 12.0
-AUGMENT_NOISE_STD = 0.1
-MAX_SLOW_MOTION_S = 2.0
-SLOW_MOTION_SLIDER_STEPS_PER_S = 100  # the slider moves in 10 ms steps
-
-
-INVALID_STYLE = "border: 2px solid #d9534f; border-radius: 3px;"
-
-PRESET_TOOLTIP = (
-    "Starting settings taken from the seeds. seed-000: 784-128-64-10 ReLU network, mini-batch gradient "
-    "descent. seed-002: 784-10-10 trained by full-batch gradient descent (one step per epoch). "
-    "seed-003: the same 784-10-10 with mini-batches. seed-004: 784-20-10-10 sigmoid network with a "
-    "squared-error cost. default: the quickest route to about 98% test accuracy."
+from ..widgets.fields import button, check_box, combo, double_spin, int_spin, named, select, set_quietly
+from .ladder_spin_box import LadderSpinBox
+from .training_fields import (  # noqa: F401  (INVALID_STYLE, PRESET_TOOLTIP, SLOW_MOTION_...: re-exported)
+    AUGMENT_NOISE_STD,
+    AUGMENT_ROTATE_DEG,
+    AUGMENT_SHIFT_PX,
+    FIELD_LABELS,
+    INVALID_STYLE,
+    MAX_SLOW_MOTION_S,
+    OPTIONS,
+    PRESET_ORDER,
+    PRESET_TOOLTIP,
+    SLOW_MOTION_SLIDER_STEPS_PER_S,
+    TOOLTIPS,
+    config_problem,
+    invalid_style,
+    parse_hidden,
 )
-
-
-class LadderSpinBox(QDoubleSpinBox):
-    """A spin box for rates that span orders of magnitude (1e-5 to 10 and beyond).
-
-    The arrows walk the 1-2-5 ladder (0.01, 0.02, 0.05, 0.1, ...) instead of adding a fixed
-    step, and the text drops trailing zeros, so 0.05 reads "0.05" rather than "0.05000"."""
-
-    def __init__(self, minimum: float, maximum: float, decimals: int = 5, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDecimals(decimals)
-        self.setRange(minimum, maximum)
-        self._smallest_step = 10.0 ** -decimals
-
-    def textFromValue(self, value: float) -> str:
-        text = f"{value:.{self.decimals()}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-
-    def stepBy(self, steps: int) -> None:
-        value = self.value()
-        for _ in range(abs(steps)):
-            value = self._ladder_neighbour(value, up=steps > 0)
-        self.setValue(min(max(value, self.minimum()), self.maximum()))
-
-    def _ladder_neighbour(self, value: float, up: bool) -> float:
-        if value < self._smallest_step:
-            return self._smallest_step if up else 0.0
-        exponent = math.floor(math.log10(value))
-        candidates = sorted(m * 10.0 ** e for e in (exponent - 1, exponent, exponent + 1) for m in (1, 2, 5))
-        tolerance = value * 1e-9
-        if up:
-            return next(c for c in candidates if c > value + tolerance)
-        below = [c for c in candidates if c < value - tolerance]
-        return below[-1] if below[-1] >= self._smallest_step else 0.0
 
 
 class ControlsPanel(QWidget):
@@ -114,95 +76,24 @@ class ControlsPanel(QWidget):
 
     # -- building --------------------------------------------------------------------
     def _build_fields(self) -> None:
-        self.preset_combo = QComboBox()
-        self.preset_combo.setObjectName("presetCombo")
-        for name in PRESET_ORDER:
-            self.preset_combo.addItem(name, name)
-        self.preset_combo.setToolTip(PRESET_TOOLTIP)
-
-        self.hidden_edit = QLineEdit()
-        self.hidden_edit.setObjectName("hiddenLayersEdit")
+        self.preset_combo = combo("presetCombo", [(name, name) for name in PRESET_ORDER], PRESET_TOOLTIP)
+        self.hidden_edit = named(QLineEdit(), "hiddenLayersEdit", TOOLTIPS["hidden"])
         self.hidden_edit.setPlaceholderText("e.g. 256,128")
-        self.hidden_edit.setToolTip(
-            "Sizes of the hidden layers, separated by commas. 256,128 builds a 784-256-128-10 network: "
-            "W[1] is 256×784, W[2] is 128×256 and W[3] is 10×128.")
-
-        self.activation_combo = _combo("activationCombo", [
-            ("ReLU", "relu"), ("Leaky ReLU", "leaky_relu"), ("Sigmoid", "sigmoid"), ("tanh", "tanh")])
-        self.activation_combo.setToolTip(
-            "The function g applied by every hidden layer: A[l] = g(Z[l]) with Z[l] = W[l] A[l-1] + b[l].")
-
-        self.loss_combo = _combo("lossCombo", [("Cross-entropy", "ce"), ("Squared error", "mse")])
-        self.loss_combo.setToolTip(
-            "The cost J that training minimises, averaged over the mini-batch. Cross-entropy with a "
-            "softmax output is the usual choice; squared error is ||A[L] − Y||² / 2 (seed 004).")
-
-        self.output_combo = _combo("outputActivationCombo", [
-            ("Softmax", "softmax"), ("Sigmoid", "sigmoid"), ("Identity", "identity")])
-        self.output_combo.setToolTip(
-            "The activation of the output layer A[L]. Cross-entropy needs softmax; with squared error "
-            "the output may also be sigmoid (as in seed 004) or identity.")
-
-        self.optimizer_combo = _combo("optimizerCombo", [
-            ("Gradient descent", "gd"), ("Momentum", "momentum"), ("Adam", "adam")])
-        self.optimizer_combo.setToolTip(
-            "How a gradient changes the weights. Gradient descent: W[l] := W[l] − α dW[l]. Momentum "
-            "follows a running average of past gradients; Adam also scales each weight's step.")
-
-        self.lr_spin = LadderSpinBox(0.0, 1000.0)
-        self.lr_spin.setObjectName("learningRateSpin")
-        self.lr_spin.setToolTip(
-            "The learning rate α: how far each update moves W[l] and b[l] against the gradient. "
-            "Too small learns slowly, too large makes the loss blow up. Changes apply immediately.")
-
-        self.momentum_spin = QDoubleSpinBox()
-        self.momentum_spin.setObjectName("momentumSpin")
-        self.momentum_spin.setRange(0.0, 0.999)
-        self.momentum_spin.setDecimals(3)
-        self.momentum_spin.setSingleStep(0.05)
-        self.momentum_spin.setToolTip(
-            "For the momentum optimiser: the share μ of the previous step kept in each update, "
-            "v := μ v + dW[l], W[l] := W[l] − α v. Higher values smooth out noisy mini-batches.")
-
-        self.l2_spin = LadderSpinBox(0.0, 0.99, decimals=6)
-        self.l2_spin.setObjectName("l2Spin")
-        self.l2_spin.setToolTip(
-            "L2 weight decay λ: adds (λ/2)·||W[l]||² to the cost, which pulls every weight towards zero "
-            "and keeps the network from memorising the training images. 0 turns it off.")
-
-        self.dropout_spin = QDoubleSpinBox()
-        self.dropout_spin.setObjectName("dropoutSpin")
-        self.dropout_spin.setRange(0.0, 0.95)
-        self.dropout_spin.setDecimals(2)
-        self.dropout_spin.setSingleStep(0.05)
-        self.dropout_spin.setToolTip(
-            "The probability that each hidden neuron is switched off for a mini-batch during training, "
-            "so the network cannot rely on any single neuron. 0 turns it off.")
-
-        self.schedule_combo = _combo("scheduleCombo", [
-            ("Constant", "constant"), ("Step decay", "step"), ("Cosine", "cosine")])
-        self.schedule_combo.setToolTip(
-            "How α changes during the run: constant; step decay (halved after every epoch); or cosine "
-            "(smoothly down to 0 by the last epoch).")
-
-        self.batch_spin = QSpinBox()
-        self.batch_spin.setObjectName("batchSizeSpin")
-        self.batch_spin.setRange(0, 1_000_000)
-        self.batch_spin.setToolTip(
-            "The mini-batch size m: how many images are averaged for each gradient step. "
-            "The whole training set (60000) gives full-batch gradient descent, one step per epoch.")
-
-        self.epochs_spin = QSpinBox()
-        self.epochs_spin.setObjectName("epochsSpin")
-        self.epochs_spin.setRange(0, 100_000)
-        self.epochs_spin.setToolTip("How many epochs to train: one epoch is one pass over every training image.")
-
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setObjectName("seedSpin")
-        self.seed_spin.setRange(0, 2_147_483_647)
-        self.seed_spin.setToolTip(
-            "Random seed for the initial W[l], the shuffling of mini-batches and dropout. "
-            "The same seed replays a run exactly.")
+        self.activation_combo = combo("activationCombo", OPTIONS["activation"], TOOLTIPS["activation"])
+        self.loss_combo = combo("lossCombo", OPTIONS["loss"], TOOLTIPS["loss"])
+        self.output_combo = combo("outputActivationCombo", OPTIONS["output_activation"],
+                                  TOOLTIPS["output_activation"])
+        self.optimizer_combo = combo("optimizerCombo", OPTIONS["optimizer"], TOOLTIPS["optimizer"])
+        self.lr_spin = named(LadderSpinBox(0.0, 1000.0), "learningRateSpin", TOOLTIPS["lr"])
+        self.momentum_spin = double_spin("momentumSpin", (0.0, 0.999), decimals=3, step=0.05,
+                                         tooltip=TOOLTIPS["momentum"])
+        self.l2_spin = named(LadderSpinBox(0.0, 0.99, decimals=6), "l2Spin", TOOLTIPS["l2"])
+        self.dropout_spin = double_spin("dropoutSpin", (0.0, 0.95), decimals=2, step=0.05,
+                                        tooltip=TOOLTIPS["dropout"])
+        self.schedule_combo = combo("scheduleCombo", OPTIONS["schedule"], TOOLTIPS["schedule"])
+        self.batch_spin = int_spin("batchSizeSpin", (0, 1_000_000), TOOLTIPS["batch_size"])
+        self.epochs_spin = int_spin("epochsSpin", (0, 100_000), TOOLTIPS["epochs"])
+        self.seed_spin = int_spin("seedSpin", (0, 2_147_483_647), TOOLTIPS["seed"])
 
         for spin in (self.lr_spin, self.momentum_spin, self.l2_spin, self.dropout_spin,
                      self.batch_spin, self.epochs_spin, self.seed_spin):
@@ -211,36 +102,17 @@ class ControlsPanel(QWidget):
             spin.setKeyboardTracking(False)
             spin.setAlignment(Qt.AlignmentFlag.AlignRight)
 
-        self.shift_check = QCheckBox(f"Shift ±{AUGMENT_SHIFT_PX} px")
-        self.shift_check.setObjectName("augmentShiftCheck")
-        self.shift_check.setToolTip(
-            f"Data augmentation: move each training image by up to {AUGMENT_SHIFT_PX} pixels in each "
-            "direction, so the network learns that a digit's position does not matter.")
-        self.rotate_check = QCheckBox(f"Rotate ±{AUGMENT_ROTATE_DEG:g}°")
-        self.rotate_check.setObjectName("augmentRotateCheck")
-        self.rotate_check.setToolTip(
-            f"Data augmentation: turn each training image by a random angle within ±{AUGMENT_ROTATE_DEG:g}°, "
-            "like a slanted handwriting.")
-        self.noise_check = QCheckBox("Noise")
-        self.noise_check.setObjectName("augmentNoiseCheck")
-        self.noise_check.setToolTip(
-            f"Data augmentation: add random pixel noise (standard deviation {AUGMENT_NOISE_STD:g}) to "
-            "each training image, so the network ignores speckles.")
+        self.shift_check = check_box(f"Shift ±{AUGMENT_SHIFT_PX} px", "augmentShiftCheck", TOOLTIPS["augment_shift"])
+        self.rotate_check = check_box(f"Rotate ±{AUGMENT_ROTATE_DEG:g}°", "augmentRotateCheck",
+                                      TOOLTIPS["augment_rotate"])
+        self.noise_check = check_box("Noise", "augmentNoiseCheck", TOOLTIPS["augment_noise"])
 
-        self.slow_motion_spin = QDoubleSpinBox()
-        self.slow_motion_spin.setObjectName("slowMotionSpin")
-        self.slow_motion_spin.setRange(0.0, MAX_SLOW_MOTION_S)
-        self.slow_motion_spin.setDecimals(2)
-        self.slow_motion_spin.setSingleStep(0.1)
-        self.slow_motion_spin.setSuffix(" s")
+        self.slow_motion_spin = double_spin("slowMotionSpin", (0.0, MAX_SLOW_MOTION_S), decimals=2, step=0.1,
+                                            suffix=" s", tooltip=TOOLTIPS["slow_motion_s"])
         self.slow_motion_spin.setKeyboardTracking(False)
-        self.slow_motion_slider = QSlider(Qt.Orientation.Horizontal)
-        self.slow_motion_slider.setObjectName("slowMotionSlider")
+        self.slow_motion_slider = named(QSlider(Qt.Orientation.Horizontal), "slowMotionSlider",
+                                        TOOLTIPS["slow_motion_s"])
         self.slow_motion_slider.setRange(0, int(MAX_SLOW_MOTION_S * SLOW_MOTION_SLIDER_STEPS_PER_S))
-        slow_tip = ("Pause between mini-batches, to watch each update of W[l] and b[l] happen. "
-                    "0 trains at full speed. Changes apply immediately.")
-        self.slow_motion_spin.setToolTip(slow_tip)
-        self.slow_motion_slider.setToolTip(slow_tip)
 
         self.error_label = QLabel()
         self.error_label.setObjectName("settingsError")
@@ -259,49 +131,27 @@ class ControlsPanel(QWidget):
             "augment_rotate": self.rotate_check, "augment_noise": self.noise_check,
             "slow_motion_s": self.slow_motion_spin,
         }
-        self._field_labels = {
-            "hidden": "Hidden layers", "activation": "Activation", "loss": "Loss",
-            "output_activation": "Output activation", "optimizer": "Optimiser", "lr": "Learning rate α",
-            "momentum": "Momentum μ", "l2": "L2 decay λ", "dropout": "Dropout", "schedule": "α schedule",
-            "batch_size": "Mini-batch size", "epochs": "Epochs", "seed": "Seed",
-            "augment_shift": "Shift", "augment_rotate": "Rotate", "augment_noise": "Noise",
-            "slow_motion_s": "Slow motion",
-        }
 
     def _build_buttons(self) -> None:
-        self.start_button = _button("Start", "startButton", "Train a new network with these settings (Space).")
-        self.pause_button = _button("Pause", "pauseButton",
+        self.start_button = button("Start", "startButton", "Train a new network with these settings (Space).")
+        self.pause_button = button("Pause", "pauseButton",
                                     "Pause after the current mini-batch (Space); press again to resume.")
-        self.step_button = _button("Step", "stepButton",
+        self.step_button = button("Step", "stepButton",
                                    "Train exactly one mini-batch, then pause, to watch a single update.")
-        self.stop_button = _button("Stop", "stopButton",
+        self.stop_button = button("Stop", "stopButton",
                                    "End the run. The trained network stays, to save it or to try it on the drawing "
                                    "pad.")
-        self.reset_button = _button("Reset", "resetButton",
+        self.reset_button = button("Reset", "resetButton",
                                     "Forget the run and unlock the settings that shape the network.")
 
     def _build_layout(self) -> None:
-        network_box = QGroupBox("Network")
-        network_form = _form()
-        network_form.addRow("Preset", self.preset_combo)
-        network_form.addRow("Hidden layers", self.hidden_edit)
-        network_form.addRow("Activation g", self.activation_combo)
-        network_form.addRow("Loss J", self.loss_combo)
-        network_form.addRow("Output A[L]", self.output_combo)
-        network_box.setLayout(network_form)
-
-        training_box = QGroupBox("Training")
-        training_form = _form()
-        training_form.addRow("Optimiser", self.optimizer_combo)
-        training_form.addRow("Learning rate α", self.lr_spin)
-        training_form.addRow("Momentum μ", self.momentum_spin)
-        training_form.addRow("α schedule", self.schedule_combo)
-        training_form.addRow("L2 decay λ", self.l2_spin)
-        training_form.addRow("Dropout", self.dropout_spin)
-        training_form.addRow("Mini-batch m", self.batch_spin)
-        training_form.addRow("Epochs", self.epochs_spin)
-        training_form.addRow("Seed", self.seed_spin)
-        training_box.setLayout(training_form)
+        network_box = _form_box("Network", [
+            ("Preset", self.preset_combo), ("Hidden layers", self.hidden_edit),
+            ("Activation g", self.activation_combo), ("Loss J", self.loss_combo), ("Output A[L]", self.output_combo)])
+        training_box = _form_box("Training", [
+            ("Optimiser", self.optimizer_combo), ("Learning rate α", self.lr_spin), ("Momentum μ", self.momentum_spin),
+            ("α schedule", self.schedule_combo), ("L2 decay λ", self.l2_spin), ("Dropout", self.dropout_spin),
+            ("Mini-batch m", self.batch_spin), ("Epochs", self.epochs_spin), ("Seed", self.seed_spin)])
 
         augment_box = QGroupBox("Augmentation")
         augment_layout = QGridLayout()
@@ -336,9 +186,9 @@ class ControlsPanel(QWidget):
     def _connect(self) -> None:
         self.preset_combo.activated.connect(lambda index: self.apply_preset(self.preset_combo.itemData(index)))
         self.hidden_edit.textChanged.connect(self._on_field_changed)
-        for combo in (self.activation_combo, self.loss_combo, self.output_combo, self.optimizer_combo,
-                      self.schedule_combo):
-            combo.currentIndexChanged.connect(self._on_field_changed)
+        for box in (self.activation_combo, self.loss_combo, self.output_combo, self.optimizer_combo,
+                    self.schedule_combo):
+            box.currentIndexChanged.connect(self._on_field_changed)
         for spin in (self.lr_spin, self.momentum_spin, self.l2_spin, self.dropout_spin, self.batch_spin,
                      self.epochs_spin, self.seed_spin, self.slow_motion_spin):
             spin.valueChanged.connect(self._on_field_changed)
@@ -383,11 +233,11 @@ class ControlsPanel(QWidget):
         self._updating = True
         try:
             self.hidden_edit.setText(",".join(str(n) for n in config.hidden))
-            _select(self.activation_combo, config.activation)
-            _select(self.loss_combo, config.loss)
-            _select(self.output_combo, config.output_activation)
-            _select(self.optimizer_combo, config.optimizer)
-            _select(self.schedule_combo, config.schedule)
+            select(self.activation_combo, config.activation)
+            select(self.loss_combo, config.loss)
+            select(self.output_combo, config.output_activation)
+            select(self.optimizer_combo, config.optimizer)
+            select(self.schedule_combo, config.schedule)
             self.lr_spin.setValue(config.lr)
             self.momentum_spin.setValue(config.momentum)
             self.l2_spin.setValue(config.l2)
@@ -453,7 +303,7 @@ class ControlsPanel(QWidget):
     def field_values(self) -> dict:
         """The raw values of every field; `hidden` is None when the text does not parse."""
         return {
-            "hidden": _parse_hidden(self.hidden_edit.text()),
+            "hidden": parse_hidden(self.hidden_edit.text()),
             "activation": self.activation_combo.currentData(),
             "loss": self.loss_combo.currentData(),
             "output_activation": self.output_combo.currentData(),
@@ -518,7 +368,7 @@ class ControlsPanel(QWidget):
             return
         if self.loss_combo.currentData() == "ce" and self.output_combo.currentData() != "softmax":
             # Cross-entropy is only defined here on a softmax output.
-            _select(self.output_combo, "softmax")
+            select(self.output_combo, "softmax")
             return  # the combo change re-enters this method
         config = self._validate()
         self._update_enabled()
@@ -545,26 +395,26 @@ class ControlsPanel(QWidget):
         for name, value in values.items():
             if name in problems or name in ("loss", "output_activation"):
                 continue
-            problem = _problem(reference.with_changes(**{name: value}), self._n_train)
+            problem = config_problem(reference.with_changes(**{name: value}), self._n_train)
             if problem:
                 problems[name] = problem
         pair = {"loss": values["loss"], "output_activation": values["output_activation"]}
-        problem = _problem(reference.with_changes(**pair), self._n_train)
+        problem = config_problem(reference.with_changes(**pair), self._n_train)
         if problem:
             problems["output_activation"] = problem
 
         config = None
         if not problems:
             candidate = self._base_config.with_changes(**values)
-            problem = _problem(candidate, self._n_train)
+            problem = config_problem(candidate, self._n_train)
             if problem:
                 problems["_form"] = problem
             else:
                 config = candidate
 
         for name, widget in self._field_widgets.items():
-            widget.setStyleSheet(_invalid_style(widget) if name in problems else "")
-        message = "\n".join(f"{self._field_labels.get(name, 'Settings')}: {text}" for name, text in problems.items())
+            widget.setStyleSheet(invalid_style(widget) if name in problems else "")
+        message = "\n".join(f"{FIELD_LABELS.get(name, 'Settings')}: {text}" for name, text in problems.items())
         self.error_label.setText(message)
         self.error_label.setVisible(bool(message))
         valid = config is not None
@@ -575,61 +425,16 @@ class ControlsPanel(QWidget):
         return config
 
     def _sync_slider(self, seconds: float) -> None:
-        self.slow_motion_slider.blockSignals(True)
-        self.slow_motion_slider.setValue(round(seconds * SLOW_MOTION_SLIDER_STEPS_PER_S))
-        self.slow_motion_slider.blockSignals(False)
+        set_quietly(self.slow_motion_slider, round(seconds * SLOW_MOTION_SLIDER_STEPS_PER_S))
 
 
-# -- helpers -------------------------------------------------------------------------------
-def _parse_hidden(text: str) -> tuple | None:
-    parts = [part.strip() for part in text.split(",")]
-    if not parts or not all(part.isdigit() for part in parts):
-        return None
-    sizes = tuple(int(part) for part in parts)
-    return sizes if all(n >= 1 for n in sizes) else None
-
-
-def _problem(config: TrainConfig, n_train: int | None) -> str:
-    try:
-        config.validate(n_train)
-    except ValueError as e:
-        return str(e)
-    return ""
-
-
-def _invalid_style(widget: QWidget) -> str:
-    if isinstance(widget, QCheckBox):
-        return "QCheckBox { color: #c9302c; }"
-    for widget_type in (QAbstractSpinBox, QLineEdit, QComboBox):
-        if isinstance(widget, widget_type):
-            return f"{widget_type.__name__} {{ {INVALID_STYLE} }}"
-    return ""
-
-
-def _combo(object_name: str, items) -> QComboBox:
-    combo = QComboBox()
-    combo.setObjectName(object_name)
-    for text, key in items:
-        combo.addItem(text, key)
-    return combo
-
-
-def _select(combo: QComboBox, key) -> None:
-    index = combo.findData(key)
-    if index < 0:
-        raise ValueError(f"{combo.objectName()} has no option {key!r}")
-    combo.setCurrentIndex(index)
-
-
-def _button(text: str, object_name: str, tooltip: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(object_name)
-    button.setToolTip(tooltip)
-    return button
-
-
-def _form() -> QFormLayout:
+def _form_box(title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:
+    """A group box holding a form of (label, field) rows, labels right-aligned."""
+    box = QGroupBox(title)
     form = QFormLayout()
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-    return form
+    for label, field in rows:
+        form.addRow(label, field)
+    box.setLayout(form)
+    return box

@@ -13,11 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -25,36 +23,39 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QMessageBox,
-    QPushButton,
     QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.analysis.lab import PRUNE_SCOPE, EditedCopy, LabEdits, apply_edits, network_accuracy
+from engine.analysis.lab import EditedCopy, LabEdits, apply_edits, network_accuracy
 from engine.modelio import save_model
 from engine.network import Network
 from engine.snapshot import RunState, Snapshot
 
 from ..widgets.background import BackgroundTask
+from ..widgets.fields import button, check_box, double_spin, named, set_quietly
 from ..widgets.visibility import on_screen
-
-WEIGHT_SCALE_RANGE = (-4.0, 4.0)
-BIAS_SHIFT_RANGE = (-10.0, 10.0)
-TEMPERATURE_RANGE = (0.05, 20.0)
-MAX_PRUNE_PERCENT = 100
-
-ACTIVE_TEXT = "Lab edits active: predictions use the edited network"
-INACTIVE_TEXT = "No edits: the drawing pad uses the network as trained"
-ACTIVE_STYLE = ("QLabel#labActiveBanner { background: #fff3cd; border: 1px solid #e0b252; color: #5c4400;"
-                " padding: 4px 8px; font-weight: bold; }")
-INACTIVE_STYLE = ("QLabel#labActiveBanner { background: palette(window); border: 1px solid palette(mid);"
-                  " color: palette(placeholder-text); padding: 4px 8px; }")
-ERROR_COLOUR, INFO_COLOUR = "#c9302c", "#4a6b8a"
-LOSS_COLOUR, GAIN_COLOUR = "#c9302c", "#2e7d32"
+from .lab_controls import (
+    ACTIVE_STYLE,
+    ACTIVE_TEXT,
+    BIAS_SHIFT_RANGE,
+    ERROR_COLOUR,
+    INACTIVE_STYLE,
+    INACTIVE_TEXT,
+    INFO_COLOUR,
+    MAX_PRUNE_PERCENT,
+    OUTPUT_SWITCH_OFF_TIP,
+    SWITCH_OFF_TIP,
+    TEMPERATURE_RANGE,
+    TOOLTIPS,
+    WEIGHT_SCALE_RANGE,
+    EditsList,
+    caption,
+)
+from .lab_readouts import accuracy_note, accuracy_text, drawing_text, network_answer
 
 
 class LabPanel(QWidget):
@@ -98,71 +99,42 @@ class LabPanel(QWidget):
         self.active_banner.setObjectName("labActiveBanner")
         self.active_banner.setWordWrap(True)
 
-        self.layer_spin = QSpinBox()
-        self.layer_spin.setObjectName("labLayerSpin")
+        self.layer_spin = named(QSpinBox(), "labLayerSpin", TOOLTIPS["layer"])
         self.layer_spin.setPrefix("layer ")
-        self.layer_spin.setToolTip("The layer l of the neuron to edit: 1 is the first hidden layer, "
-                                   "the last is the output layer (one neuron per digit).")
-        self.neuron_spin = QSpinBox()
-        self.neuron_spin.setObjectName("labNeuronSpin")
+        self.neuron_spin = named(QSpinBox(), "labNeuronSpin", TOOLTIPS["neuron"])
         self.neuron_spin.setPrefix("neuron ")
-        self.neuron_spin.setToolTip("The neuron i of that layer, counted from 0 (as in the chunk grid; "
-                                    "clicking a chunk selects its first-layer neuron).")
-        self.neuron_info = QLabel()
-        self.neuron_info.setObjectName("labNeuronInfo")
-        self.neuron_info.setStyleSheet("color: palette(placeholder-text);")
+        self.neuron_info = named(caption(""), "labNeuronInfo")
 
-        self.off_check = QCheckBox("Switch off")
-        self.off_check.setObjectName("labNeuronOff")
-        self.off_check.setToolTip("Silence this hidden neuron: column i of W[l+1] is zeroed, so the next "
-                                  "layer receives nothing from it, whatever the activation.")
-        self.scale_spin = _double_spin("labWeightScale", WEIGHT_SCALE_RANGE, 1.0, prefix="\u00d7 ")
-        self.scale_spin.setToolTip("Multiply this neuron's incoming weights (row i of W[l]) by this factor. "
-                                   "The bias is not scaled; 0 cuts the neuron off from its inputs.")
-        self.shift_spin = _double_spin("labBiasShift", BIAS_SHIFT_RANGE, 0.0, prefix="+ ")
-        self.shift_spin.setToolTip("Add this to the neuron's bias b[l]_i: positive values make it fire more "
-                                   "easily, negative ones less.")
-        self.reset_neuron_button = QPushButton("Reset neuron")
-        self.reset_neuron_button.setObjectName("labResetNeuronButton")
-        self.reset_neuron_button.setToolTip("Remove every edit of this neuron.")
+        self.off_check = check_box("Switch off", "labNeuronOff", SWITCH_OFF_TIP)
+        self.scale_spin = _edit_spin("labWeightScale", WEIGHT_SCALE_RANGE, 1.0, "\u00d7 ", TOOLTIPS["scale"])
+        self.shift_spin = _edit_spin("labBiasShift", BIAS_SHIFT_RANGE, 0.0, "+ ", TOOLTIPS["shift"])
+        self.reset_neuron_button = button("Reset neuron", "labResetNeuronButton", TOOLTIPS["reset"])
 
-        self.prune_slider = QSlider(Qt.Orientation.Horizontal)
-        self.prune_slider.setObjectName("labPrunePercent")
+        self.prune_slider = named(QSlider(Qt.Orientation.Horizontal), "labPrunePercent", TOOLTIPS["prune"])
         self.prune_slider.setRange(0, MAX_PRUNE_PERCENT)
         self.prune_slider.setPageStep(10)
-        self.prune_slider.setToolTip(f"Prune: set the smallest (in magnitude) x % of the weights of each layer "
-                                     f"to zero ({PRUNE_SCOPE}; biases are kept). Most trained networks "
-                                     "survive losing half their weights.")
         self.prune_value = QLabel()
         self.prune_value.setObjectName("labPruneValue")
         self.prune_value.setMinimumWidth(self.prune_value.fontMetrics().horizontalAdvance("100 %") + 4)
         self.prune_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.temperature_spin = _double_spin("labTemperature", TEMPERATURE_RANGE, 1.0, prefix="T = ")
-        self.temperature_spin.setToolTip("Softmax temperature: the output is softmax(Z[L] / T). T > 1 makes the "
-                                         "network less sure, T < 1 surer; the predicted digit never changes.")
+        self.temperature_spin = _edit_spin("labTemperature", TEMPERATURE_RANGE, 1.0, "T = ", TOOLTIPS["temperature"])
 
         self.accuracy_label = QLabel()
         self.accuracy_label.setObjectName("labAccuracyLabel")
         self.accuracy_label.setTextFormat(Qt.TextFormat.RichText)
-        self.accuracy_label.setToolTip("Test accuracy of the edited network beside the network as trained, "
-                                       "computed in the background after every change.")
+        self.accuracy_label.setToolTip(TOOLTIPS["accuracy"])
         font = QFont(self.accuracy_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.accuracy_label.setFont(font)
-        self.accuracy_note = QLabel()
-        self.accuracy_note.setObjectName("labAccuracyNote")
-        self.accuracy_note.setStyleSheet("color: palette(placeholder-text);")
+        self.accuracy_note = named(caption(""), "labAccuracyNote")
         self.accuracy_note.setWordWrap(True)
 
         self.drawing_readout = QLabel()
         self.drawing_readout.setObjectName("labDrawingReadout")
         self.drawing_readout.setTextFormat(Qt.TextFormat.RichText)
-        self.drawing_readout.setToolTip("What the edited network and the network as trained answer for the "
-                                        "digit on the drawing pad.")
+        self.drawing_readout.setToolTip(TOOLTIPS["drawing"])
 
-        self.edits_list = _EditsList()
-        self.edits_list.setObjectName("labEditsList")
-        self.edits_list.setToolTip("Every active edit. Double-click a neuron's edit to select that neuron.")
+        self.edits_list = named(EditsList(), "labEditsList", TOOLTIPS["edits"])
         self.edits_list.setMinimumHeight(60)
         self.edits_list.setWordWrap(True)
         self.edits_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -173,12 +145,8 @@ class LabPanel(QWidget):
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.hide()
 
-        self.undo_button = QPushButton("Undo all")
-        self.undo_button.setObjectName("labUndoAllButton")
-        self.undo_button.setToolTip("Remove every edit: the network as trained answers again.")
-        self.save_button = QPushButton("Save edited network\u2026")
-        self.save_button.setObjectName("labSaveButton")
-        self.save_button.setToolTip("Save the edited network as a model file; its metadata lists the edits.")
+        self.undo_button = button("Undo all", "labUndoAllButton", TOOLTIPS["undo"])
+        self.save_button = button("Save edited network\u2026", "labSaveButton", TOOLTIPS["save"])
 
     def _build_layout(self) -> None:
         neuron_box = QGroupBox("One neuron")
@@ -190,9 +158,9 @@ class LabPanel(QWidget):
         neuron_grid.addWidget(self.neuron_info, 1, 0, 1, 2)
         neuron_grid.addWidget(self.off_check, 2, 0)
         neuron_grid.addWidget(self.reset_neuron_button, 2, 1)
-        neuron_grid.addWidget(_caption("Weights"), 3, 0)
+        neuron_grid.addWidget(caption("Weights"), 3, 0)
         neuron_grid.addWidget(self.scale_spin, 3, 1)
-        neuron_grid.addWidget(_caption("Bias"), 4, 0)
+        neuron_grid.addWidget(caption("Bias"), 4, 0)
         neuron_grid.addWidget(self.shift_spin, 4, 1)
 
         network_box = QGroupBox("Whole network")
@@ -209,11 +177,11 @@ class LabPanel(QWidget):
         effect = QVBoxLayout(effect_box)
         effect.setContentsMargins(8, 6, 8, 6)
         effect.setSpacing(1)
-        effect.addWidget(_caption("Test accuracy"))
+        effect.addWidget(caption("Test accuracy"))
         effect.addWidget(self.accuracy_label)
         effect.addWidget(self.accuracy_note)
         effect.addSpacing(4)
-        effect.addWidget(_caption("Your drawing"))
+        effect.addWidget(caption("Your drawing"))
         effect.addWidget(self.drawing_readout)
 
         buttons = QHBoxLayout()
@@ -231,7 +199,7 @@ class LabPanel(QWidget):
         result_column = QVBoxLayout()
         result_column.setSpacing(4)
         result_column.addWidget(effect_box)
-        result_column.addWidget(_caption("Active edits"))
+        result_column.addWidget(caption("Active edits"))
         result_column.addWidget(self.edits_list, 1)
         result_column.addLayout(buttons)
         columns = QHBoxLayout()
@@ -379,9 +347,9 @@ class LabPanel(QWidget):
             return self._refuse(f"There is no layer {layer}: this network has layers 1 to {len(sizes) - 1}.")
         if not 0 <= neuron < sizes[layer]:
             return self._refuse(f"Layer {layer} has neurons 0 to {sizes[layer] - 1}; there is no neuron {neuron}.")
-        _set_quietly(self.layer_spin, layer)
+        set_quietly(self.layer_spin, layer)
         self.neuron_spin.setRange(0, sizes[layer] - 1)
-        _set_quietly(self.neuron_spin, neuron)
+        set_quietly(self.neuron_spin, neuron)
         self._show_selected_neuron()
         self._hide_message()
         return True
@@ -490,14 +458,14 @@ class LabPanel(QWidget):
         if network is None:
             self.neuron_info.setText("No network to edit yet.")
             return
-        _set_quietly(self.layer_spin, min(self.layer_spin.value(), network.n_layers), (1, network.n_layers))
+        set_quietly(self.layer_spin, min(self.layer_spin.value(), network.n_layers), (1, network.n_layers))
         self._on_layer_chosen(self.layer_spin.value())
 
     def _on_layer_chosen(self, layer: int) -> None:
         if self._base is None:
             return
         size = self._base.layer_sizes[layer]
-        _set_quietly(self.neuron_spin, min(self.neuron_spin.value(), size - 1), (0, size - 1))
+        set_quietly(self.neuron_spin, min(self.neuron_spin.value(), size - 1), (0, size - 1))
         self._show_selected_neuron()
 
     def _show_selected_neuron(self) -> None:
@@ -511,13 +479,10 @@ class LabPanel(QWidget):
         bias = float(network.biases[layer - 1][neuron, 0])
         self.neuron_info.setText(f"{kind} of {network.layer_sizes[layer]}, bias b = {bias:+.3f}")
         self.off_check.setEnabled(not is_output)
-        self.off_check.setToolTip("Output neurons are the digits' scores and cannot be switched off; "
-                                  "scale their weights instead." if is_output else
-                                  "Silence this hidden neuron: column i of W[l+1] is zeroed, so the next "
-                                  "layer receives nothing from it, whatever the activation.")
-        _set_quietly(self.off_check, self.edits.neuron_off(layer, neuron))
-        _set_quietly(self.scale_spin, self.edits.weight_scale(layer, neuron))
-        _set_quietly(self.shift_spin, self.edits.bias_shift(layer, neuron))
+        self.off_check.setToolTip(OUTPUT_SWITCH_OFF_TIP if is_output else SWITCH_OFF_TIP)
+        set_quietly(self.off_check, self.edits.neuron_off(layer, neuron))
+        set_quietly(self.scale_spin, self.edits.weight_scale(layer, neuron))
+        set_quietly(self.shift_spin, self.edits.bias_shift(layer, neuron))
 
     def _refresh_edits_view(self) -> None:
         edits = self.edits
@@ -528,9 +493,9 @@ class LabPanel(QWidget):
         self.edits_list.addItems(edits.summary() or ["(none)"])
         self.edits_list.setEnabled(active)
         self._update_buttons()
-        _set_quietly(self.prune_slider, round(edits.prune_percent))
+        set_quietly(self.prune_slider, round(edits.prune_percent))
         self.prune_value.setText(f"{edits.prune_percent:g} %")
-        _set_quietly(self.temperature_spin, edits.temperature)
+        set_quietly(self.temperature_spin, edits.temperature)
         self._show_selected_neuron()
         self._update_accuracy_label()
         self._update_drawing_readout()
@@ -542,9 +507,9 @@ class LabPanel(QWidget):
         self.save_button.setEnabled(active and self._base is not None)
 
     def _on_edit_double_clicked(self, item) -> None:
-        words = item.text().replace(",", "").replace(":", "").split()
-        if len(words) >= 4 and words[0] == "Layer" and words[2] == "neuron":
-            self.select_neuron(int(words[1]), int(words[3]))
+        neuron = EditsList.neuron_of(item.text())
+        if neuron is not None:
+            self.select_neuron(*neuron)
 
     @Slot(object)
     def _on_evaluated(self, result) -> None:
@@ -567,15 +532,7 @@ class LabPanel(QWidget):
             waiting = self._base is not None and self._dataset is not None
             self.accuracy_label.setText("computing\u2026" if waiting else "\u2013")
             return
-        original, edited = result[3], result[4]
-        if self.edits.is_empty:
-            self.accuracy_label.setText(f"<b>{100 * original:.2f} %</b> as trained")
-            return
-        change = 100 * (edited - original)
-        colour = LOSS_COLOUR if change < 0 else GAIN_COLOUR if change > 0 else "palette(text)"
-        self.accuracy_label.setText(
-            f"<b>{100 * edited:.2f} %</b> edited <span style='color:{colour}'>({change:+.2f})</span>"
-            f"<br><small>{100 * original:.2f} % as trained</small>")
+        self.accuracy_label.setText(accuracy_text(result[3], result[4], not self.edits.is_empty))
 
     def _update_drawing_readout(self) -> None:
         """The digit the edited network and the network as trained see in the drawing (only while
@@ -591,34 +548,13 @@ class LabPanel(QWidget):
         if image is None:
             self.drawing_readout.setText("Draw a digit on the pad to compare the answers.")
             return
-
-        def answer(network: Network) -> tuple[int, float]:
-            outputs = network.predict_proba(np.asarray(image, dtype=network.dtype).reshape(-1, 1))[:, 0]
-            digit = int(np.argmax(outputs))
-            return digit, float(outputs[digit])
-
-        digit, confidence = answer(base)
-        if self.edits.is_empty:
-            self.drawing_readout.setText(f"<b>{digit}</b> at {confidence:.1%}")
-            return
-        edited_digit, edited_confidence = answer(self.network_for(base))
-        colour = "palette(text)" if edited_digit == digit else LOSS_COLOUR
-        self.drawing_readout.setText(
-            f"<b style='color:{colour}'>{edited_digit}</b> at {edited_confidence:.1%} edited"
-            f"<br><span style='color:palette(placeholder-text)'>{digit} at {confidence:.1%} as trained</span>")
+        edited = None if self.edits.is_empty else network_answer(self.network_for(base), image)
+        self.drawing_readout.setText(drawing_text(network_answer(base, image), edited))
 
     def _update_accuracy_note(self) -> None:
-        if self._dataset is None:
-            note = "Waiting for the test images."
-        elif self._base is None:
-            note = "No network to evaluate."
-        elif self._evaluation.busy:
-            note = "Evaluating in the background\u2026"
-        elif self.shown_result is not None and self.shown_result[0] is not self._base:
-            note = "Of an earlier snapshot; refreshed each epoch while training."
-        else:
-            note = f"On all {self._dataset.n_test:,} test images."
-        self.accuracy_note.setText(note)
+        of_earlier = self.shown_result is not None and self.shown_result[0] is not self._base
+        self.accuracy_note.setText(accuracy_note(self._dataset, self._base is not None, self._evaluation.busy,
+                                                 of_earlier))
 
     def _is_accuracy_due(self, snapshot: Snapshot) -> bool:
         # While a run trains, one evaluation per epoch is enough to follow it; any other new
@@ -648,42 +584,10 @@ class LabPanel(QWidget):
         return self.message_label.text() if not self.message_label.isHidden() else ""
 
 
-class _EditsList(QListWidget):
-    def sizeHint(self) -> QSize:
-        # Qt's default asks for 192 px, more than the drawing pad's place can spare: the list
-        # takes whatever height is left instead.
-        return QSize(200, 80)
-
-
-def _double_spin(object_name: str, value_range: tuple[float, float], value: float, prefix: str) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setObjectName(object_name)
-    spin.setRange(*value_range)
-    spin.setDecimals(2)
-    spin.setSingleStep(0.1)
-    spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-    spin.setPrefix(prefix)
-    spin.setValue(value)
+def _edit_spin(object_name: str, value_range: tuple[float, float], value: float, prefix: str,
+               tooltip: str) -> QDoubleSpinBox:
+    spin = double_spin(object_name, value_range, decimals=2, step=0.1, adaptive=True, prefix=prefix, value=value,
+                       tooltip=tooltip)
     # Typed numbers count once they are complete, not digit by digit.
     spin.setKeyboardTracking(False)
     return spin
-
-
-def _set_quietly(widget: QWidget, value, value_range: tuple | None = None) -> None:
-    """Set a control's value (and range) without emitting its change signals."""
-    blocked = widget.blockSignals(True)
-    try:
-        if value_range is not None:
-            widget.setRange(*value_range)
-        if isinstance(widget, QCheckBox):
-            widget.setChecked(bool(value))
-        else:
-            widget.setValue(value)
-    finally:
-        widget.blockSignals(blocked)
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet("color: palette(placeholder-text);")
-    return label

@@ -13,28 +13,25 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.snapshot import RunState
 
-from ..training.timeline_bar import TimelineCursor
 from ..widgets.colormaps import (
     TEST_COLOUR,
     TRAIN_COLOUR,
     TRAIN_EPOCH_COLOUR,
-    HorizontalGrid,
-    cache_axes,
     cache_item,
-    major_ticks,
     nice_ceiling,
-    style_plot,
     text_colour,
     translucent,
 )
-from ..widgets.panel_base import SnapshotPanel
+from ..widgets.compact_views import CompactPlotWidget
+from ..widgets.fields import check_box, tool_button
 from ..widgets.throttle import ThrottledRender
+from .epoch_plot import AXIS_WIDTH, EpochPlotPanel  # noqa: F401  (AXIS_WIDTH: re-exported)
 
 SMOOTHING_SPAN = 50
 """Points averaged (roughly) by the smoothed line: alpha = 2 / (span + 1), as for pandas' ewm(span)."""
@@ -48,7 +45,6 @@ MIN_X_END = 0.25
 LIVE_DELAY_S = 0.01
 """Snapshots of a running network are drawn this much after they arrive (see show_snapshot)."""
 TOP_MARGIN = 0.04
-AXIS_WIDTH = 44
 LOG_QUANTUM = 0.25
 """Log-scale y ranges end on multiples of a quarter decade, so they change only now and then."""
 RAW_ALPHA = 70
@@ -126,13 +122,7 @@ def exponential_moving_average(values: np.ndarray, alpha: float) -> np.ndarray:
     return result
 
 
-class _LossPlot(pg.PlotWidget):
-    def sizeHint(self) -> QSize:
-        # pyqtgraph's default hint (600x480) would bloat any layout.
-        return QSize(480, 300)
-
-
-class LossPanel(SnapshotPanel):
+class LossPanel(EpochPlotPanel):
     """Per-batch loss (raw and smoothed) and per-epoch train/test loss against fractional epochs."""
 
     def __init__(self, parent: QWidget | None = None, smoothing_span: int = SMOOTHING_SPAN) -> None:
@@ -150,7 +140,7 @@ class LossPanel(SnapshotPanel):
         self._pending = None           # the snapshot to draw next
         self._throttle = ThrottledRender(self._render, delay_s=LIVE_DELAY_S, parent=self)
 
-        self.plot = _LossPlot(background=None)
+        self.plot = CompactPlotWidget((480, 300), background=None)
         self.plot.setObjectName("lossPlot")
         self.plot.setToolTip(
             "Loss of every mini-batch as training goes on (x = epochs, fractional within an epoch). "
@@ -158,24 +148,9 @@ class LossPanel(SnapshotPanel):
             "loss on the test set after each epoch. Scroll or drag to look closer; double-click "
             "to follow the training again."
         )
-        self.plot.setMinimumSize(240, 160)
-        self.plot.setMenuEnabled(False)
-        plot_item = self.plot.getPlotItem()
-        style_plot(plot_item, self)
-        plot_item.setLabel("bottom", "epoch")
-        plot_item.setLabel("left", "loss")
-        for axis in ("bottom", "left"):
-            # "epoch (x0.001)" early in a run reads as a different unit; plain numbers do not.
-            plot_item.getAxis(axis).enableAutoSIPrefix(False)
-        cache_axes(plot_item)
-        # Fixed width: new tick labels (log scale, a new range) never re-lay out the plot.
-        plot_item.getAxis("left").setWidth(AXIS_WIDTH)
+        # "epoch (x0.001)" early in a run reads as a different unit; plain numbers do not.
+        plot_item = self._set_up_epoch_plot("loss", (0.0, 1.0), (240, 160), si_prefix=False)
         view_box = plot_item.vb
-        view_box.disableAutoRange()
-        view_box.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
-        # Horizontal grid lines only, drawn as one cheap path (see colormaps.HorizontalGrid).
-        self.grid = HorizontalGrid(text_colour(self))
-        plot_item.addItem(self.grid, ignoreBounds=True)
 
         raw_colour = translucent(TRAIN_COLOUR, RAW_ALPHA)
         self.raw_curve = plot_item.plot(pen=pg.mkPen(raw_colour, width=1), connect="finite")
@@ -202,8 +177,7 @@ class LossPanel(SnapshotPanel):
         for curve in (self.raw_curve, self.smooth_curve):
             curve.setClipToView(True)
         self._build_hover(plot_item)
-        self.cursor = TimelineCursor()
-        plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
+        self._add_cursor(plot_item)
 
         # The legend sits under the plot, where it can never hide a curve.
         window = self.palette().window().color()
@@ -219,21 +193,16 @@ class LossPanel(SnapshotPanel):
         self.legend.setWordWrap(True)
         self.legend.setContentsMargins(4, 0, 4, 0)
 
-        self.log_scale_check = QCheckBox("Log scale")
-        self.log_scale_check.setObjectName("lossLogScale")
-        self.log_scale_check.setToolTip(
+        self.log_scale_check = check_box(
+            "Log scale", "lossLogScale",
             "Show the loss on a logarithmic axis, so late, small improvements stay visible "
             "next to the large early drop.")
         self.log_scale_check.toggled.connect(self._set_log_scale)
 
-        self.follow_button = QToolButton()
-        self.follow_button.setObjectName("lossFollowButton")
-        self.follow_button.setText("Follow")
-        self.follow_button.setCheckable(True)
-        self.follow_button.setChecked(True)
-        self.follow_button.setToolTip(
+        self.follow_button = tool_button(
+            "Follow", "lossFollowButton",
             "Keep the whole run in view as training goes on. Zooming or panning turns this off; "
-            "click here (or double-click the plot) to follow again.")
+            "click here (or double-click the plot) to follow again.", checked=True)
         self.follow_button.toggled.connect(self.set_follow)
 
         options = QHBoxLayout()
@@ -257,10 +226,6 @@ class LossPanel(SnapshotPanel):
         self._update_grid()
 
     # ------------------------------------------------------------------ API
-
-    def bind(self, state) -> None:
-        super().bind(state)
-        state.momentChanged.connect(lambda stop: self.set_cursor(None if stop is None else stop.epoch_progress))
 
     def show_snapshot(self, snapshot) -> None:
         self._pending = snapshot
@@ -302,14 +267,6 @@ class LossPanel(SnapshotPanel):
         if self._hover_epoch is not None:
             # The pointer has not moved but the points under it have: relabel in place.
             self.hover_epoch(self._hover_epoch)
-
-    def set_cursor(self, epoch: float | None) -> None:
-        """Mark the moment the timeline shows (fractional epochs), or hide the mark (None)."""
-        self.cursor.show_at(epoch)
-
-    @property
-    def cursor_epoch(self) -> float | None:
-        return self.cursor.epoch
 
     @property
     def log_scale(self) -> bool:
@@ -405,11 +362,6 @@ class LossPanel(SnapshotPanel):
         view_box = self.plot.getPlotItem().vb
         if event.double() and view_box.sceneBoundingRect().contains(event.scenePos()):
             self.set_follow(True)
-
-    def _update_grid(self, *_args) -> None:
-        plot_item = self.plot.getPlotItem()
-        x_range, y_range = plot_item.vb.viewRange()
-        self.grid.set_lines(major_ticks(plot_item.getAxis("left"), *y_range), x_range)
 
     def _build_hover(self, plot_item: pg.PlotItem) -> None:
         self._hover_epoch: float | None = None

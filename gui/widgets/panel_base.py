@@ -7,7 +7,9 @@ when it is on screen.
 * `SnapshotPanel`: draws the snapshot on screen (`show_snapshot`), and is given the dataset
   first when `takes_dataset`.
 * `ReportPanel`: draws the latest evaluation report (`show_report`).
-* `BackgroundPanel`: a SnapshotPanel whose slow part runs on a gui.widgets.background.BackgroundTask.
+* `BackgroundPanel`: a SnapshotPanel whose slow part runs on a gui.widgets.background.BackgroundTask,
+  with a status line and a Recompute button; a subclass says what to compute (`background_job`)
+  and how to show it (`show_result`, `show_status`).
 
 A new view is a small subclass: it implements `show_snapshot` (or `show_report`) and, where its
 content depends on less than the whole snapshot, `content_key`.
@@ -17,7 +19,11 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from ..widgets.background import BackgroundTask
+from engine.snapshot import RunState
+
+from .background import BackgroundTask
+from .fields import button
+from .labels import readout_label
 from .visibility import on_screen
 
 
@@ -121,32 +127,125 @@ class ReportPanel(StatePanel):
 
 
 class BackgroundPanel(SnapshotPanel):
-    """A snapshot view with one background task (`self.task`): only the latest request's result
-    arrives (`show_result`), and failures are shown by `show_failure`."""
+    """A snapshot view whose slow part runs on one background task (`task`), with a status line
+    (`status_label`) and a Recompute button (`recompute_button`) that the subclass names, places
+    and describes (`status_name`, `recompute_name`, ...).
+
+    A new network starts a computation (`background_job`), except while training runs and a
+    result is already on screen: recomputing for every streamed snapshot would compete with
+    training for the CPU, so the status says the result is stale instead (`stale_note`) until the
+    user presses Recompute. Only the latest request's result arrives (`show_result`); then
+    `show_status` runs and `computed` is emitted. The button is enabled while the view has what it
+    needs and nothing is being computed.
+    """
+
+    computed = Signal()
+    """Emitted when a new result is on screen."""
+
+    status_name = recompute_name = ""
+    status_tooltip = recompute_tooltip = ""
+    failure_text = "Could not compute: {}"
+    """The status on failure; {} is the error's one-line description."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.network = None
+        self.step = 0
+        self.dataset = None
+        """The engine.data.Dataset (for views that `takes_dataset`)."""
+        self.computed_step: int | None = None
+        """The training step of the weights of the result on screen; None before the first."""
+        self._architecture = None
+        self.status_label = readout_label(self.status_name, self.status_tooltip, "No network yet.")
+        self.recompute_button = button("Recompute", self.recompute_name, self.recompute_tooltip)
+        self.recompute_button.setEnabled(False)
+        self.recompute_button.clicked.connect(self.compute)
         self.task = BackgroundTask(self)
-        self.task.finished.connect(self.show_result)
-        self.task.failed.connect(self.show_failure)
-        self.task.busyChanged.connect(self.show_busy)
+        self.task.finished.connect(self._on_finished)
+        self.task.failed.connect(self._on_failed)
+        self.task.busyChanged.connect(lambda _busy: self._enable_recompute())
 
-    def compute(self, function) -> None:
-        """Run `function()` (pure: no widgets) on the task's thread; its result goes to show_result."""
-        self.task.run(function)
+    # -- what a subclass implements ------------------------------------------------------------
+    def take_network(self, network) -> None:
+        """A new network is on screen (`new_architecture` already ran if its shape changed)."""
 
-    @property
-    def busy(self) -> bool:
-        return self.task.busy
+    def new_architecture(self, network) -> None:
+        """The network on screen has other layer sizes than the last one: refill per-layer controls."""
 
-    def wait(self, msecs: int = -1) -> bool:
-        return self.task.wait(msecs)
+    def background_job(self):
+        """(status text, function) for the network on screen, or None if there is nothing to
+        compute; function() runs on the worker thread and must not touch any widget."""
+        raise NotImplementedError
 
     def show_result(self, result) -> None:
         raise NotImplementedError
 
-    def show_failure(self, message: str) -> None:
-        raise NotImplementedError
+    def show_status(self) -> None:
+        """Say what the result on screen was computed from (see `stale_note`)."""
 
-    def show_busy(self, busy: bool) -> None:
-        """The task started or ended; a view may say so."""
+    # -- the common machinery ------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """True while a computation runs on the worker thread."""
+        return self.task.busy
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until the worker thread is idle (the result still arrives via the event loop)."""
+        return self.task.wait(msecs)
+
+    def shows(self, snapshot) -> bool:
+        """True if `snapshot` holds the weights already on screen."""
+        return snapshot.network is self.network
+
+    def show_snapshot(self, snapshot) -> None:
+        if self.shows(snapshot):
+            return
+        self.network, self.step = snapshot.network, snapshot.step
+        if self.network.layer_sizes != self._architecture:
+            self._architecture = self.network.layer_sizes
+            self.new_architecture(self.network)
+        self.take_network(self.network)
+        self._enable_recompute()
+        if self.computed_step is None or snapshot.state != RunState.RUNNING:
+            self.compute()
+        else:
+            self.show_status()
+
+    def set_dataset(self, dataset) -> None:
+        self.dataset = dataset
+        self.computed_step = None
+        self._enable_recompute()
+        if self.network is not None:
+            self.compute()
+
+    def compute(self) -> None:
+        """Start computing for the network on screen on the worker thread."""
+        if self.takes_dataset and self.dataset is None:
+            self.status_label.setText("No dataset loaded: there are no test images to use.")
+            return
+        job = None if self.network is None else self.background_job()
+        if job is None:
+            return
+        message, function = job
+        step = self.step
+        self.status_label.setText(message)
+        self.task.run(lambda: (step, function()))
+
+    def stale_note(self) -> str:
+        """A sentence for the status while the weights on screen are newer than the result."""
+        if self.computed_step == self.step:
+            return ""
+        return f"  The weights have changed since (step {self.step}): press Recompute."
+
+    def _enable_recompute(self) -> None:
+        ready = self.network is not None and not (self.takes_dataset and self.dataset is None)
+        self.recompute_button.setEnabled(ready and not self.busy)
+
+    def _on_finished(self, outcome) -> None:
+        self.computed_step, result = outcome
+        self.show_result(result)
+        self.show_status()
+        self.computed.emit()
+
+    def _on_failed(self, message: str) -> None:
+        self.status_label.setText(self.failure_text.format(message))

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QVBoxLayout,
@@ -22,12 +21,14 @@ from PySide6.QtWidgets import (
 from engine.analysis import all_layer_activations, principal_components
 
 from ..widgets.colormaps import text_colour
+from ..widgets.digit_image import DigitImage
 from ..widgets.labels import readout_label
 from ..widgets.panel_base import BackgroundPanel
 from ..widgets.plot_widgets import plot_widget
 
 DEFAULT_POINTS = 2000
 IMAGE_SIDE = 28
+HOVER_IMAGE_SIDE = 112
 HOVER_RADIUS_PX = 8.0
 DIGIT_COLOURS = tuple(QColor(c) for c in (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -63,30 +64,6 @@ def _embed(network, x_rows: np.ndarray):
     activations = all_layer_activations(network, x_rows)
     predictions = np.argmax(activations[-1], axis=1)
     return [principal_components(a, 2) for a in activations], predictions
-
-
-class _HoverImage(pg.GraphicsLayoutWidget):
-    SIDE = 112
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setBackground("k")
-        self.setFixedSize(self.SIDE, self.SIDE)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.ci.setContentsMargins(0, 0, 0, 0)
-        view = self.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False, invertY=True, enableMenu=False)
-        view.setRange(xRange=(0, IMAGE_SIDE), yRange=(0, IMAGE_SIDE), padding=0.0)
-        view.disableAutoRange()
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setImage(np.zeros((IMAGE_SIDE, IMAGE_SIDE), dtype=np.float32),
-                                 autoLevels=False, levels=(0.0, 1.0))
-        view.addItem(self.image_item)
-
-    def set_image(self, image: np.ndarray) -> None:
-        self.image_item.setImage(image, autoLevels=False, levels=(0.0, 1.0))
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.SIDE, self.SIDE)
 
 
 class EmbeddingPanel(BackgroundPanel):
@@ -146,7 +123,7 @@ class EmbeddingPanel(BackgroundPanel):
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
-        self.hover_image = _HoverImage()
+        self.hover_image = DigitImage(HOVER_IMAGE_SIDE)
         self.hover_image.setObjectName("embeddingHoverImage")
         self.hover_image.setToolTip("The test image under the pointer.")
         self.hover_label = QLabel(HOVER_HINT)
@@ -169,7 +146,7 @@ class EmbeddingPanel(BackgroundPanel):
         side.addStretch(1)
         side_box = QWidget()
         side_box.setLayout(side)
-        side_box.setFixedWidth(_HoverImage.SIDE + 40)
+        side_box.setFixedWidth(HOVER_IMAGE_SIDE + 40)
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Layer"))

@@ -15,11 +15,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -43,10 +42,12 @@ from ..widgets.colormaps import (
     text_colour,
 )
 from ..widgets.compact_views import CompactLayoutWidget
+from ..widgets.digit_image import DigitImage
 from ..widgets.panel_base import SnapshotPanel
 from ..widgets.throttle import ThrottledRender
 
 IMAGE_SIDE = 28
+PROBE_IMAGE_SIDE = 100
 MAX_BAR_UNITS = 64
 """Layers up to this width are drawn as bars (one per unit); wider ones as a heatmap."""
 
@@ -230,31 +231,6 @@ def _set_title(view, title: str) -> None:
         view.plot_item.layout.setRowFixedHeight(0, TITLE_HEIGHT)
 
 
-class _ProbeImage(pg.GraphicsLayoutWidget):
-    SIDE = 100
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setBackground("k")
-        self.setFixedSize(self.SIDE, self.SIDE)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.ci.setContentsMargins(0, 0, 0, 0)
-        view = self.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False, invertY=True, enableMenu=False)
-        view.setRange(xRange=(0, IMAGE_SIDE), yRange=(0, IMAGE_SIDE), padding=0.0)
-        view.disableAutoRange()
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setImage(np.zeros((IMAGE_SIDE, IMAGE_SIDE), dtype=np.float32),
-                                 autoLevels=False, levels=(0.0, 1.0))
-        view.addItem(self.image_item)
-
-    def set_image(self, image: np.ndarray) -> None:
-        # Fixed levels: a faint input must look faint, not be stretched to full contrast.
-        self.image_item.setImage(image, autoLevels=False, levels=(0.0, 1.0))
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.SIDE, self.SIDE)
-
-
 class ActivationsPanel(SnapshotPanel):
     """A[l] of every layer for one probe input, computed with the snapshot's network."""
 
@@ -288,7 +264,7 @@ class ActivationsPanel(SnapshotPanel):
             "Feed your own drawing from the drawing pad through the network instead of a test image.")
         self.use_drawing_check.toggled.connect(self._render)
 
-        self.probe_image = _ProbeImage()
+        self.probe_image = DigitImage(PROBE_IMAGE_SIDE)
         self.probe_image.setObjectName("probeImage")
         self.probe_image.setToolTip("The probe input A[0]: 784 pixel values between 0 (black) and 1 (white).")
         probe_caption = QLabel("Input A[0]")

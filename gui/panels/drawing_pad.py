@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -21,6 +21,7 @@ from engine.digitize import OUTPUT_SIZE, digitize
 from ..widgets.colormaps import cache_axes, diverging_indices, symmetric_scale
 from ..widgets.compact_views import CompactPlotWidget
 from ..widgets.fields import button, check_box, combo
+from ..widgets.throttle import ThrottledRender
 from .drawing_canvas import BRUSH_WIDTH, PAD_SIZE, DrawingPad  # noqa: F401  (PAD_SIZE, BRUSH_WIDTH: re-exported)
 from .drawing_preview import DrawingPreview
 from .saliency_legend import SaliencyLegend
@@ -141,10 +142,7 @@ class DrawingPanel(QWidget):
 
         # Digitizing on every mouse move would make drawing lag, so changes are
         # coalesced and processed once the event loop has drained pending input.
-        self._input_update_timer = QTimer(self)
-        self._input_update_timer.setSingleShot(True)
-        self._input_update_timer.setInterval(0)
-        self._input_update_timer.timeout.connect(self.update_input_now)
+        self._input_update = ThrottledRender(self.update_input_now, parent=self)
 
         self.pad.drawingChanged.connect(self._on_drawing_changed)
         self.clear_button.clicked.connect(self.clear)
@@ -189,7 +187,7 @@ class DrawingPanel(QWidget):
 
     def update_input_now(self) -> np.ndarray | None:
         """Process any pending drawing change immediately: refresh the preview and emit ``inputChanged``."""
-        self._input_update_timer.stop()
+        self._input_update.rendered()
         canvas = self.pad.canvas_array()
         network_input = digitize(canvas)
         self._input_frame = input_frame_on_canvas(canvas, network_input)
@@ -338,7 +336,7 @@ class DrawingPanel(QWidget):
 
     def _on_drawing_changed(self) -> None:
         self._update_button_states()
-        self._input_update_timer.start()
+        self._input_update.request(live=True)
 
     def _update_button_states(self) -> None:
         has_strokes = self.pad.stroke_count > 0

@@ -83,7 +83,7 @@ class ChunksPanel(SnapshotPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._start_due = False  # a timeline move asks for the run's start again
+        self._given_start = None  # the start network the state gave, when bound to one
         self.setObjectName("chunksPanel")
         self.scale = 1.0
         """The colour levels are (-scale, +scale) of the values shown."""
@@ -194,7 +194,8 @@ class ChunksPanel(SnapshotPanel):
 
     def show_snapshot(self, snapshot) -> None:
         weights = snapshot.network.weights[0]
-        self._note_reference(snapshot, weights)
+        if self.state is None:  # on its own; bound to a state, the state says (after_snapshot)
+            self._note_reference(snapshot, weights)
         if weights is self._weights:
             return
         self._network = snapshot.network
@@ -203,27 +204,21 @@ class ChunksPanel(SnapshotPanel):
         # While running, the newest weights a moment later (and no sooner than the interval allows).
         self._throttle.request(live=snapshot.state == RunState.RUNNING and same_grid)
 
-    def bind(self, state) -> None:
-        super().bind(state)
-        state.momentChanged.connect(self._on_moment_changed)
-
-    def _on_moment_changed(self, _stop) -> None:
-        self._start_due = True
-
     def after_snapshot(self, snapshot) -> None:
-        # After a timeline move, the start of the run for the change view comes from the one place
-        # that remembers it: a snapshot of an earlier step makes the panel forget its own.
-        if self._start_due:
-            start = self.state.start_network()
-            if start is not None:
-                self._start_due = False
-                self.set_reference(start)
+        # The start of the run for the change view comes from the one place that remembers it:
+        # the run's first weights (or a loaded timeline's), or the loaded model itself.
+        start = self.state.start_network()
+        if start is None and snapshot.state == RunState.IDLE:
+            start = snapshot.network
+        if start is not None and start is not self._given_start:
+            self._given_start = start
+            self.set_reference(start)
 
     def set_reference(self, network) -> None:
         """Use `network`'s W[1] as the start of the run for the change view (None: forget it).
 
-        Snapshots of step 0 set the reference by themselves; this is for a caller that knows
-        the start of a run this panel did not see (it was hidden then)."""
+        Bound to a StudioState, the panel takes the start from it; on its own, snapshots of step 0
+        set the reference, and this is for a caller that knows the start of a run it did not see."""
         self._reference = None if network is None else network.weights[0]
         if self._reference is not None and self._weights is not None and self._reference.shape != self._weights.shape:
             self._reference = None

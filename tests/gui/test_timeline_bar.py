@@ -161,6 +161,19 @@ def test_the_chunks_change_view_keeps_the_start_of_the_run_while_scrubbing(qtbot
                     and np.array_equal(window.chunks_panel.values, expected), timeout=WAIT_MS)
 
 
+def test_the_change_view_knows_the_start_of_a_run_that_began_while_it_was_hidden(qtbot, window):
+    window.docks["chunks"].close()
+    finished_run(qtbot, window, epochs=1)
+    start = window.state.run_start_network
+    assert start is not None
+    window.docks["chunks"].show()
+    window.chunks_panel.set_mode("change")
+    expected = window.displayed_snapshot.network.weights[0] - start.weights[0]
+    qtbot.waitUntil(lambda: window.chunks_panel.showing_change
+                    and np.array_equal(window.chunks_panel.values, expected), timeout=WAIT_MS)
+    assert np.abs(expected).max() > 0, "the network learned something since its start"
+
+
 def test_saving_while_scrubbed_back_saves_that_moment_with_its_own_accuracy(qtbot, window, tmp_path):
     stops = finished_run(qtbot, window)
     _, slider, _, _ = bar_parts(window)

@@ -58,7 +58,7 @@ from engine.data import load_mnist  # noqa: E402
 from engine.trainer import Trainer  # noqa: E402
 from gui.app.application import STARTUP_PROBE_ENV, create_application  # noqa: E402
 from gui.app.main_window import MainWindow  # noqa: E402
-from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
+from gui.panels.scripted_strokes import STROKES_SEVEN, draw_strokes  # noqa: E402
 from gui.training.cpu_share import reserve_core_for_gui  # noqa: E402
 
 PRESET = "default"

@@ -28,7 +28,7 @@ from ..panels.accuracy_panel import AccuracyPanel
 from ..panels.activations_panel import ActivationsPanel
 from ..panels.chunks_panel import ChunksPanel
 from ..panels.controls import ControlsPanel
-from ..panels.drawing_pad import DrawingPanel
+from ..panels.drawing_panel import DrawingPanel
 from ..panels.lab_panel import LabPanel
 from ..panels.loss_panel import LossPanel
 from ..studio_state import StudioState

@@ -25,7 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
-from ..panels.drawing_pad import STROKES_SEVEN, draw_strokes  # noqa: E402
+from ..panels.scripted_strokes import STROKES_SEVEN, draw_strokes  # noqa: E402
 from .application import create_application  # noqa: E402
 from .exports import most_common_confusion  # noqa: E402
 from .main_window import ANALYSIS_LAYOUT, TRAINING_LAYOUT, MainWindow  # noqa: E402

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from .drawing_canvas import DrawingPad
+from .drawing_pad import DrawingPad
 
 
 def draw_strokes(pad: DrawingPad, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:

@@ -30,7 +30,7 @@ STRESS_SCRIPT = textwrap.dedent("""
     from gui.panels.accuracy_panel import AccuracyPanel
     from gui.panels.activations_panel import ActivationsPanel
     from gui.panels.chunks_panel import ChunksPanel
-    from gui.panels.drawing_pad import DrawingPanel
+    from gui.panels.drawing_panel import DrawingPanel
     from gui.panels.loss_panel import LossPanel
 
     updates = int(sys.argv[1])

@@ -6,16 +6,10 @@ from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from engine.digitize import CENTRE_OF_MASS_TARGET, digitize
-from gui.panels.drawing_pad import (
-    NO_PREDICTION_TEXT,
-    PAD_SIZE,
-    STROKES_ONE,
-    STROKES_SEVEN,
-    DrawingPad,
-    DrawingPanel,
-    DrawingPreview,
-    draw_strokes,
-)
+from gui.panels.drawing_pad import PAD_SIZE, DrawingPad
+from gui.panels.drawing_panel import NO_PREDICTION_TEXT, DrawingPanel
+from gui.panels.drawing_preview import DrawingPreview
+from gui.panels.scripted_strokes import STROKES_ONE, STROKES_SEVEN, draw_strokes
 
 HORIZONTAL_BAR = [[(40.0 + 5 * step, 250.0) for step in range(30)]]
 

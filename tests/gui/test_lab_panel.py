@@ -10,7 +10,7 @@ from engine.analysis.lab import LabEdits, apply_edits, evaluate_edited, network_
 from engine.modelio import load_model
 from gui.app.main_window import ANALYSIS_LAYOUT, TRAINING_LAYOUT, MainWindow
 from gui.panels import lab_panel as lab_panel_module
-from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes
+from gui.panels.scripted_strokes import STROKES_SEVEN, draw_strokes
 
 WAIT_MS = 15_000
 SMALL = (2000, 1000)  # the training and test images of the `small` fixture (conftest.py)

@@ -19,7 +19,7 @@ from engine.data import load_mnist
 from engine.digitize import CENTRE_OF_MASS_TARGET
 from engine.trainer import BatchEvent, Trainer
 from gui.app.main_window import DEFAULT_MODEL_PATH, MainWindow
-from gui.panels.drawing_pad import STROKES_ONE, STROKES_SEVEN, draw_strokes
+from gui.panels.scripted_strokes import STROKES_ONE, STROKES_SEVEN, draw_strokes
 from gui.training.cpu_share import reserve_core_for_gui
 
 WAIT_MS = 15_000

@@ -32,7 +32,7 @@ from engine.trainer import Trainer
 from gui.app.main_window import MainWindow
 from gui.app.settings import load_training_settings
 from gui.panels.controls import AUGMENT_NOISE_STD, AUGMENT_ROTATE_DEG, AUGMENT_SHIFT_PX
-from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes
+from gui.panels.scripted_strokes import STROKES_SEVEN, draw_strokes
 from gui.training import session as training_controller
 from gui.training.cpu_share import reserve_core_for_gui
 from gui.training.session import TrainingSession

@@ -5,16 +5,11 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
-import gui.panels.drawing_pad as drawing_pad_module
+import gui.panels.drawing_panel as drawing_panel_module
 from engine.analysis.inspect import input_saliency
-from gui.panels.drawing_pad import (
-    SALIENCY_PREDICTED_TEXT,
-    STROKES_ONE,
-    STROKES_SEVEN,
-    DrawingPanel,
-    draw_strokes,
-    input_frame_on_canvas,
-)
+from gui.panels.drawing_panel import SALIENCY_PREDICTED_TEXT, DrawingPanel
+from gui.panels.saliency_overlay import input_frame_on_canvas
+from gui.panels.scripted_strokes import STROKES_ONE, STROKES_SEVEN, draw_strokes
 
 SMALL = (2000, 500)  # the training and test images of the `small` fixture (conftest.py)
 
@@ -270,7 +265,7 @@ def test_window_recomputes_saliency_with_every_prediction_only_while_it_is_on(wi
         calls.append(request)
         return input_saliency(network, image, **request)
 
-    monkeypatch.setattr(drawing_pad_module, "input_saliency", counting_saliency)
+    monkeypatch.setattr(drawing_panel_module, "input_saliency", counting_saliency)
     panel = window.drawing_panel
     draw_strokes(panel.pad, STROKES_ONE)
     panel.update_input_now()

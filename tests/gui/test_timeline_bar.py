@@ -35,7 +35,7 @@ def bar_parts(win):
 
 
 def test_scrubbing_shows_the_stop_in_every_view_and_live_returns(qtbot, window):
-    from gui.panels.drawing_pad import STROKES_SEVEN, draw_strokes
+    from gui.panels.scripted_strokes import STROKES_SEVEN, draw_strokes
     stops = finished_run(qtbot, window)
     bar, slider, live_button, resume_button = bar_parts(window)
     assert bar is window.timeline_bar and bar.isVisible()

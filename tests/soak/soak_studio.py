@@ -34,7 +34,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 from engine.history import MAX_BATCH_POINTS  # noqa: E402
 from engine.timeline import MAX_TIMELINE_BYTES  # noqa: E402
-from gui.panels.drawing_pad import draw_strokes  # noqa: E402
+from gui.panels.scripted_strokes import draw_strokes  # noqa: E402
 
 MAX_RSS_GROWTH_MB = 50.0
 

@@ -58,6 +58,7 @@ class Snapshot:
     dataset_name: str = ""
     gradient_flow: GradientFlow | None = None  # the last batch's, while the trainer tracks it
     timeline: tuple = ()        # the run's engine.timeline.TimelineStop so far, oldest first (shared, immutable)
+    source: str = ""            # where a network that is not training came from, e.g. "default.npz, 2,820 steps"
 
     @property
     def latest_test_accuracy(self):
@@ -84,7 +85,8 @@ def _gradient_flow(trainer):
     return stats() if stats is not None else None
 
 
-def model_snapshot(network, config=None, dataset_name="", message=""):
-    """A snapshot of a network that is not training (a loaded or freshly built model)."""
-    return Snapshot(network=network.copy(), config=config or TrainConfig(), state="idle",
-                    dataset_name=dataset_name, message=message)
+def model_snapshot(network, config=None, dataset_name="", message="", source=""):
+    """A snapshot of a network that is not training (a loaded or freshly built model); `source`
+    says where it came from."""
+    return Snapshot(network=network.copy(), config=config or TrainConfig(), state=RunState.IDLE,
+                    dataset_name=dataset_name, message=message, source=source)

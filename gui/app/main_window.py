@@ -205,10 +205,17 @@ class MainWindow(FileActions, RunActions, QMainWindow):
             except (TypeError, ValueError):
                 config = None
             name = self.model_metadata.get("dataset", "") if isinstance(self.model_metadata, dict) else ""
-            self._idle_snapshot = replace(model_snapshot(self.model_network, config, dataset_name=str(name)),
+            self._idle_snapshot = replace(model_snapshot(self.model_network, config, dataset_name=str(name),
+                                                         source=self._model_source()),
                                           timeline=self.model_timeline)
             self._idle_snapshot_of = self.model_network
         return self._idle_snapshot
+
+    def _model_source(self) -> str:
+        """The loaded model's file name and training steps, e.g. "default.npz, 2,820 steps"."""
+        name = self.model_path.name if self.model_path is not None else "loaded model"
+        steps = self.model_metadata.get("steps") if isinstance(self.model_metadata, dict) else None
+        return f"{name}, {steps:,} steps" if isinstance(steps, int) and steps >= 0 else name
 
     def _update_status(self) -> None:
         state = self.session.state

@@ -240,11 +240,15 @@ class Trainer:
         return self.base_lr * lr_factor(c.schedule, progress, c.epochs, c.step_epochs, c.gamma)
 
     def run(self):
-        """Yield BatchEvent after every batch, EpochEvent after every epoch, DivergedEvent
+        """An iterator of BatchEvent after every batch, EpochEvent after every epoch, DivergedEvent
         when the loss stops being finite (the trainer then pauses), and FinishedEvent last.
-        Calling run() again after a stop continues where it left off."""
+        Calling run() again after a stop continues where it left off; a stop requested after the
+        call ends the run, even one that comes before the first event is taken."""
         with self._cond:
             self._stop = False
+        return self._events()
+
+    def _events(self):
         self._measure_weights()
         while self.epoch < self.config.epochs:
             if self.batch_in_epoch == 0:

@@ -13,8 +13,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QSettings, QSize, Slot
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from engine.config import TrainConfig
@@ -38,6 +37,7 @@ from ..training.timeline_bar import TimelineBar
 from ..widgets.plot_export import close_export_dialogs, install_export_menus
 from ..widgets.visibility import on_screen
 from .file_actions import FileActions
+from .keyboard import KeyboardHandling
 from .layouts import DEFAULT_SIZE, LAYOUT_VERSION, build_docks
 from .menus import ANALYSIS_LAYOUT, TRAINING_LAYOUT, build_menus
 from .run_actions import CLOSE_TIMEOUT_S, RunActions
@@ -50,7 +50,7 @@ WINDOW_TITLE = "Backprop Studio"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "assets" / "models" / "default.npz"
 
 
-class MainWindow(FileActions, RunActions, QMainWindow):
+class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):
     def __init__(self, dataset: Dataset | None = None, model_path: str | os.PathLike | None = DEFAULT_MODEL_PATH,
                  settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         """`dataset` None loads the bundled MNIST in the background; `model_path` None starts
@@ -132,6 +132,8 @@ class MainWindow(FileActions, RunActions, QMainWindow):
         self.timeline_bar.resumeRequested.connect(self.resume_from_timeline_stop)
         state.snapshotChanged.connect(self._track_gradient_flow_while_shown)
         state.reportChanged.connect(self._on_report_ready)
+        state.editedNetworkChanged.connect(self._update_status)
+        self.lab_panel.accuracyShown.connect(self._update_status)
 
         for name, view in (("chunks", self.chunks_panel), ("loss", self.loss_panel),
                            ("accuracy", self.accuracy_panel), ("activations", self.activations_panel)):
@@ -168,11 +170,12 @@ class MainWindow(FileActions, RunActions, QMainWindow):
             lambda message: self.statusBar().showMessage(f"Evaluation failed: {message}", 8000))
         self.chunks_panel.chunkClicked.connect(self._on_chunk_clicked)
         self.chunks_panel.chunkClicked.connect(self.lab_panel.select_first_layer_neuron)
-        # Window-wide; text fields take Space for themselves (ShortcutOverride), so typing
-        # "256, 128" never starts training.
-        self.space_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
-        self.space_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-        self.space_shortcut.activated.connect(self.toggle_running)
+        # Window-wide keys; text fields and focused buttons take Space for themselves
+        # (ShortcutOverride, see keyboard.py), so typing "256, 128" never starts training.
+        self.run_actions["start"].triggered.connect(self.toggle_running)
+        for name, pressed in (("step", c.step_button), ("stop", c.stop_button), ("reset", c.reset_button)):
+            self.run_actions[name].triggered.connect(lambda _=False, b=pressed: self._press(b))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
 
     # -- what is on screen --------------------------------------------------------------------------
     @Slot(object)
@@ -222,7 +225,17 @@ class MainWindow(FileActions, RunActions, QMainWindow):
         # The run's progress, also while the timeline shows an earlier moment.
         snapshot = (self.session.latest_snapshot or self.displayed_snapshot) if state != RunState.IDLE else None
         loading = self.dataset is None and self._loader.busy
-        self.status.show_run(state, snapshot, loading, self.model_network, self.model_metadata)
+        self.status.show_run(state, snapshot, loading, self.model_network, self.model_metadata,
+                             self._edited_accuracy())
+
+    def _edited_accuracy(self) -> float | None:
+        """The Lab-edited network's test accuracy while edits are active (NaN until computed)."""
+        lab = self.lab_panel
+        if not lab.edits_active:
+            return None
+        result = lab.shown_result  # (network, dataset, edits, original accuracy, edited accuracy)
+        current = result is not None and result[0] is self.state.network and result[2] == lab.edits
+        return result[4] if current else float("nan")
 
     # -- analysis -------------------------------------------------------------------------------------
     def show_analysis(self, panel_or_index) -> None:

@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QMenuBar, QToolButton, QVBoxLayout, QWidget
 
+from ..panels.controls import RUN_SHORTCUTS
 from ..widgets.message_banner import MessageBanner
 
 TRAINING_LAYOUT, ANALYSIS_LAYOUT = "training", "analysis"
@@ -78,6 +79,19 @@ def build_menus(window) -> None:
     w.view_menu.addAction(w.restore_layout_action)
     w.view_menu.addSeparator()
 
+    run_menu = menu_bar.addMenu("&Run")
+    w.run_actions = {
+        "start": action(w, "&Start, pause or resume", RUN_SHORTCUTS["start"],
+                        "Start a run with the settings in the controls, or pause or resume the one in progress."),
+        "step": action(w, "S&tep one mini-batch", RUN_SHORTCUTS["step"],
+                       "Train exactly one mini-batch, then pause (starts a run paused if there is none)."),
+        "stop": action(w, "St&op", RUN_SHORTCUTS["stop"], "End the run; the trained network stays."),
+        "reset": action(w, "&Reset", RUN_SHORTCUTS["reset"],
+                        "Forget the run and unlock the settings that shape the network."),
+    }
+    for made in w.run_actions.values():
+        run_menu.addAction(made)
+
     analysis_menu = menu_bar.addMenu("&Analysis")
     w.evaluate_action = action(w, "&Evaluate now", "F5", "Score the network on screen on every test image.")
     analysis_menu.addAction(w.evaluate_action)
@@ -87,8 +101,12 @@ def build_menus(window) -> None:
         made.setStatusTip(w.analysis.tabToolTip(index))
         made.triggered.connect(lambda _=False, i=index: w.show_analysis(i))
 
+    help_menu = menu_bar.addMenu("&Help")
+    w.shortcuts_action = action(w, "&Keyboard shortcuts", "F1", "Every key the window answers.")
+    help_menu.addAction(w.shortcuts_action)
+
     for made in (w.open_dataset_action, w.save_action, w.load_action, w.quit_action,
-                 w.evaluate_action, *w.layout_actions.values()):
+                 w.evaluate_action, *w.layout_actions.values(), *w.run_actions.values(), w.shortcuts_action):
         w.addAction(made)  # shortcuts work even when the menu bar is native
 
     # Training and analysis layouts, one click apart at the top right. Held by the window: the

@@ -48,8 +48,10 @@ class StudioStatusBar(QStatusBar):
         self.dataset_label.setText(text)
         self.dataset_label.setToolTip(tip)
 
-    def show_run(self, state: RunState, snapshot, loading_bundled: bool, model_network, model_metadata) -> None:
-        """`snapshot`: the run's latest (also while the timeline shows an earlier moment), None without a run."""
+    def show_run(self, state: RunState, snapshot, loading_bundled: bool, model_network, model_metadata,
+                 edited_accuracy: float | None = None) -> None:
+        """`snapshot`: the run's latest (also while the timeline shows an earlier moment), None without a run;
+        `edited_accuracy`: while Lab edits are active, the edited network's (NaN while it is computed)."""
         self.state_label.setText("Loading MNIST\u2026" if loading_bundled else STATE_TEXT[RunState(state)])
         if snapshot is None:
             model = f"Model: {model_network.describe()}" if model_network is not None else "No model loaded"
@@ -58,7 +60,7 @@ class StudioStatusBar(QStatusBar):
             self.step_label.setText("")
             self.speed_label.setText("")
             self.elapsed_label.setText("")
-            self.accuracy_label.setText(accuracy_text(accuracy))
+            self.accuracy_label.setText(accuracy_text(accuracy, edited_accuracy))
             self.progress.setValue(0)
             self.progress.setFormat("Epoch progress")
             return
@@ -70,7 +72,7 @@ class StudioStatusBar(QStatusBar):
         running = state == RunState.RUNNING
         self.speed_label.setText(f"{snapshot.samples_per_s:,.0f} samples/s" if running else "\u2013 samples/s")
         self.elapsed_label.setText(f"Elapsed {duration_text(snapshot.elapsed_s)}")
-        self.accuracy_label.setText(accuracy_text(snapshot.latest_test_accuracy))
+        self.accuracy_label.setText(accuracy_text(snapshot.latest_test_accuracy, edited_accuracy))
         fraction = 1.0 if finished else snapshot.batch / max(snapshot.batches_per_epoch, 1)
         self.progress.setValue(round(fraction * 1000))
         self.progress.setFormat(f"Epoch {current}: {fraction:.0%}")
@@ -84,10 +86,14 @@ def _label(object_name: str, tooltip: str) -> QLabel:
     return label
 
 
-def accuracy_text(accuracy) -> str:
-    if accuracy is None or not np.isfinite(accuracy):
-        return "Test accuracy \u2013"
-    return f"Test accuracy {100 * accuracy:.2f} %"
+def accuracy_text(accuracy, edited_accuracy: float | None = None) -> str:
+    """The test accuracy, and while Lab edits are active the edited network's beside it."""
+    text = "Test accuracy \u2013" if accuracy is None or not np.isfinite(accuracy) else \
+        f"Test accuracy {100 * accuracy:.2f} %"
+    if edited_accuracy is not None:
+        edited = "\u2026" if not np.isfinite(edited_accuracy) else f"{100 * edited_accuracy:.2f} %"
+        text += f" \u00b7 Lab edits {edited}"
+    return text
 
 
 def duration_text(seconds: float) -> str:

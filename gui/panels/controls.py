@@ -46,6 +46,10 @@ from .training_fields import (  # noqa: F401  (INVALID_STYLE, PRESET_TOOLTIP, SL
     parse_hidden,
 )
 
+RUN_SHORTCUTS = {"start": "Space", "pause": "Space", "step": "Ctrl+Right", "stop": "Ctrl+.", "reset": "Ctrl+R"}
+"""The keys of the run buttons, shown in their tooltips and in Help -> Keyboard shortcuts. Space
+starts, pauses and resumes; it presses a button instead while one has the keyboard focus."""
+
 
 class ControlsPanel(QWidget):
     startRequested = Signal()
@@ -133,16 +137,17 @@ class ControlsPanel(QWidget):
         }
 
     def _build_buttons(self) -> None:
-        self.start_button = button("Start", "startButton", "Train a new network with these settings (Space).")
-        self.pause_button = button("Pause", "pauseButton",
-                                    "Pause after the current mini-batch (Space); press again to resume.")
-        self.step_button = button("Step", "stepButton",
-                                   "Train exactly one mini-batch, then pause, to watch a single update.")
-        self.stop_button = button("Stop", "stopButton",
-                                   "End the run. The trained network stays, to save it or to try it on the drawing "
-                                   "pad.")
-        self.reset_button = button("Reset", "resetButton",
-                                    "Forget the run and unlock the settings that shape the network.")
+        tips = {
+            "start": "Train a new network with these settings.",
+            "pause": "Pause after the current mini-batch; press again to resume.",
+            "step": "Train exactly one mini-batch, then pause, to watch a single update.",
+            "stop": "End the run. The trained network stays, to save it or to try it on the drawing pad.",
+            "reset": "Forget the run and unlock the settings that shape the network.",
+        }
+        for name, text in (("start", "Start"), ("pause", "Pause"), ("step", "Step"), ("stop", "Stop"),
+                           ("reset", "Reset")):
+            tip = f"{tips[name]} ({RUN_SHORTCUTS[name]})"
+            setattr(self, f"{name}_button", button(text, f"{name}Button", tip))
 
     def _build_layout(self) -> None:
         network_box = _form_box("Network", [

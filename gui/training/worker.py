@@ -43,6 +43,9 @@ class TrainingWorker(QObject):
         # Float16 copies of the weights a few times per epoch (well under 1 ms each for the
         # default network), handed to the GUI in every snapshot for scrubbing back in time.
         self.timeline = timeline if timeline is not None else Timeline()
+        # Made here, on the thread that starts the run: a stop requested from now on, even before
+        # the loop takes its first event on its own thread, ends the run.
+        self._events = trainer.run()
         self._last_loss = float("nan")
         self.min_snapshot_interval_s = 1.0 / max_snapshots_per_s
         # Set while the GUI has no unshown snapshot: routine snapshots wait for it, so a
@@ -67,7 +70,7 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         """Train until the run completes or the trainer is stopped (call from the worker thread)."""
         try:
-            self._drive(self.trainer.run())
+            self._drive(self._events)
         finally:
             self.finished.emit()
 

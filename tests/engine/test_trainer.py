@@ -83,6 +83,17 @@ def test_pause_step_resume_and_stop_from_another_thread(small):
     assert next(trainer.run()).step == step + 1
 
 
+def test_a_stop_requested_before_the_first_event_is_taken_ends_the_run(small):
+    # The window starts the loop on another thread: a Stop clicked before that thread takes its
+    # first event must not be lost.
+    trainer = Trainer(PRESETS["seed-003"].with_changes(epochs=5, batch_size=100), small)
+    events = trainer.run()
+    trainer.stop()
+    taken = list(events)
+    assert len(taken) == 1 and isinstance(taken[0], FinishedEvent) and taken[0].stopped
+    assert trainer.step == 0
+
+
 def test_learning_rate_changes_mid_run(small):
     trainer = Trainer(PRESETS["seed-003"].with_changes(batch_size=100), small)
     run = trainer.run()

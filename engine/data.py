@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assets import MNIST_DIR
+
 from .csv_format import _read_csv_split
 from .data_checks import DataError, _check_counts, _check_labels, _check_not_empty, _require_file
 from .dataset import (
@@ -60,7 +62,7 @@ __all__ = [
     "read_npz_arrays",
 ]
 
-BUNDLED_MNIST_DIR = Path(__file__).resolve().parent.parent / "assets" / "mnist"
+BUNDLED_MNIST_DIR = MNIST_DIR  # shipped with the package (assets/)
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",

@@ -5,16 +5,17 @@ import ctypes
 import os
 import sys
 import time
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from assets import ICON
+
 from .main_window import WINDOW_TITLE, MainWindow
 from .settings import SETTINGS_APPLICATION, SETTINGS_ORGANISATION
 
-ICON_PATH = Path(__file__).resolve().parents[2] / "assets" / "icons" / "backprop-studio.svg"
+ICON_PATH = ICON
 
 STARTUP_PROBE_ENV = "BACKPROP_STUDIO_STARTUP_PROBE"
 """When set, the app prints "shown <unix time>" when the main window is first painted and then

@@ -16,6 +16,7 @@ from engine.data import Dataset
 from engine.modelio import ModelFileError, load_model_with_timeline, save_model
 from engine.snapshot import RunState, Snapshot
 
+from ..widgets.user_folders import is_shipped, user_models_folder
 from .dataset_loader import DatasetLoader, dataset_source
 from .exports import chunk_grid_image, png_bytes, report_figures, write_file
 from .settings import remember_folder, remembered_folder
@@ -276,4 +277,7 @@ class FileActions:
         return box
 
     def _model_folder(self) -> Path:
-        return self.model_path.parent if self.model_path is not None else Path.home()
+        """The loaded model's folder, or the user's models folder for the shipped model or none."""
+        if self.model_path is not None and not is_shipped(self.model_path):
+            return self.model_path.parent
+        return user_models_folder()

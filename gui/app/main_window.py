@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QSize, Slot
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
+from assets import DEFAULT_MODEL
 from engine.config import TrainConfig
 from engine.data import Dataset
 from engine.network import Network
@@ -47,7 +48,7 @@ from .status_bar import StudioStatusBar
 __all__ = ["ANALYSIS_LAYOUT", "DEFAULT_MODEL_PATH", "LAYOUT_VERSION", "MainWindow", "TRAINING_LAYOUT"]
 
 WINDOW_TITLE = "Backprop Studio"
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "assets" / "models" / "default.npz"
+DEFAULT_MODEL_PATH = DEFAULT_MODEL
 
 
 class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):

@@ -37,6 +37,7 @@ from engine.snapshot import RunState, Snapshot
 
 from ..widgets.background import BackgroundTask
 from ..widgets.fields import button, check_box, double_spin, named, set_quietly
+from ..widgets.user_folders import user_models_folder
 from ..widgets.visibility import on_screen
 from .lab_controls import (
     ACTIVE_STYLE,
@@ -439,8 +440,8 @@ class LabPanel(QWidget):
         return True
 
     def ask_save_path(self) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, "Save edited network", str(Path.home() / "edited-model.npz"),
-                                              "Models (*.npz)")
+        suggested = user_models_folder() / "edited-model.npz"
+        path, _ = QFileDialog.getSaveFileName(self, "Save edited network", str(suggested), "Models (*.npz)")
         return path
 
     def _save_dialog(self) -> None:

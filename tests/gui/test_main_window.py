@@ -385,3 +385,26 @@ def test_stall_and_throughput_with_every_panel_live(qtbot, settings):
           f"ratio {through_gui / headless:.2f}")
     assert worst_stall < 0.25
     assert through_gui / headless >= 0.5
+
+
+def test_models_are_saved_to_the_user_data_folder_not_beside_the_shipped_model(qtbot, small, settings, tmp_path):
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+
+    from assets import DEFAULT_MODEL
+    from gui.widgets.user_folders import is_shipped
+
+    QStandardPaths.setTestModeEnabled(True)  # a folder of the test's own under the home folder
+    try:
+        win = MainWindow(dataset=small, settings=settings)
+        qtbot.addWidget(win)
+        assert win.model_path == DEFAULT_MODEL and is_shipped(win.model_path)
+        data_folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+        assert win._model_folder() == data_folder / "models" and win._model_folder().is_dir()
+        own = tmp_path / "mine.npz"
+        assert win.save_model_file(own) and win.load_model_file(own)
+        assert win._model_folder() == tmp_path, "a model of the user's own: its folder"
+        win.close()
+    finally:
+        QStandardPaths.setTestModeEnabled(False)

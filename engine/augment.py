@@ -52,7 +52,6 @@ def _shift_batch(images, shifts):
 
 
 def _rotate_and_shift(images, angles, shifts):
-    m = images.shape[0]
     theta = np.deg2rad(angles)[:, None, None]
     cos, sin = np.cos(theta), np.sin(theta)
     r = _ROW_OFFSETS - shifts[:, 0, None, None]   # (m, 28, 1)
@@ -62,6 +61,14 @@ def _rotate_and_shift(images, angles, shifts):
     src_r += _CENTRE
     src_c = sin * r + cos * c
     src_c += _CENTRE
+    return bilinear(images, src_r, src_c)
+
+
+def bilinear(images, src_r, src_c):
+    """images: (m, 784) rows; src_r, src_c: (m, 28, 28) float32 source coordinates of every output
+    pixel (row, column; overwritten). Returns (m, 784) rows sampled with bilinear interpolation,
+    0 (background) outside the image. At most _CHUNK images per call."""
+    m = images.shape[0]
     r0 = np.floor(src_r)
     c0 = np.floor(src_c)
     fr = np.subtract(src_r, r0, out=src_r)

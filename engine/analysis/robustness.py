@@ -11,7 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..augment import SIDE, affine_batch
+from ..augment import affine_batch
+from ..distortions import filter_3x3
 from ..network import Network
 from .evaluation import predict_probabilities
 
@@ -50,25 +51,13 @@ def rotate(x: np.ndarray, degrees: float) -> np.ndarray:
     return affine_batch(x, np.full(m, degrees, dtype=np.float32), np.zeros((m, 2), dtype=np.float32))
 
 
-def _filter_3x3(x: np.ndarray, reduce) -> np.ndarray:
-    """A 3x3 max or min filter over every image, as two 1-D passes of shifted views.
-
-    Outside the image counts as background (0), so erosion also clears the border pixels."""
-    images = x.reshape(-1, SIDE, SIDE)
-    padded = np.zeros((images.shape[0], SIDE + 2, SIDE + 2), dtype=x.dtype)
-    padded[:, 1:-1, 1:-1] = images
-    rows = reduce(reduce(padded[:, :-2, :], padded[:, 1:-1, :]), padded[:, 2:, :])
-    out = reduce(reduce(rows[:, :, :-2], rows[:, :, 1:-1]), rows[:, :, 2:])
-    return out.reshape(x.shape)
-
-
 def _repeat_filter_3x3(x: np.ndarray, pixels: int, reduce) -> np.ndarray:
     """`pixels` passes of the 3x3 `reduce` filter over a copy of x (x itself is unchanged)."""
     if pixels < 0:
         raise ValueError(f"pixels must be >= 0, got {pixels}")
     out = x.copy()
     for _ in range(pixels):
-        out = _filter_3x3(out, reduce)
+        out = filter_3x3(out, reduce)
     return out
 
 

@@ -1,0 +1,77 @@
+"""Distortions towards other people's handwriting: affine maps, elastic fields, stroke thickness."""
+import numpy as np
+import pytest
+
+from engine.analysis.robustness import thicken, thin
+from engine.augment import affine_batch
+from engine.distortions import (
+    affine_parameters,
+    distort_batch,
+    elastic_fields,
+    filter_3x3,
+    stroke_thickness,
+)
+
+
+@pytest.fixture(scope="module")
+def digits(mnist):
+    return np.ascontiguousarray(mnist.x_test[:256], dtype=np.float32)
+
+
+def test_nothing_switched_on_changes_nothing(digits):
+    assert distort_batch(digits, np.random.default_rng(0)) is digits
+
+
+def test_rotation_alone_is_the_existing_rotation(digits):
+    angles = np.random.default_rng(5).uniform(-20, 20, len(digits))
+    ours = distort_batch(digits, np.random.default_rng(5), rotate=20)
+    np.testing.assert_allclose(ours, affine_batch(digits, angles, np.zeros((len(digits), 2))), atol=1e-5)
+
+
+def test_affine_maps_scale_and_shear_within_their_bounds():
+    inverse, shifts = affine_parameters(np.random.default_rng(1), 2000, shift=2, rotate=0, affine=0.2)
+    forward = np.linalg.inv(inverse.astype(np.float64))
+    # Without rotation the forward map is shear @ scale: scales on the diagonal, shear above it.
+    assert np.all((forward[:, 0, 0] >= 0.8 - 1e-6) & (forward[:, 0, 0] <= 1.2 + 1e-6))
+    assert np.all((forward[:, 1, 1] >= 0.8 - 1e-6) & (forward[:, 1, 1] <= 1.2 + 1e-6))
+    assert np.all(np.abs(shifts) <= 2) and np.abs(shifts).max() > 1.5
+    assert np.abs(forward[:, 1, 0]).max() > 0.1, "some shear"
+
+
+def test_elastic_fields_are_smooth_and_of_the_asked_size():
+    dy, dx = elastic_fields(np.random.default_rng(2), 4000, 2.0)
+    rms = np.sqrt(np.mean(dy ** 2 + dx ** 2) / 2)
+    assert 1.6 < rms < 2.4
+    # Neighbouring pixels move together: a step to the next pixel changes the field little.
+    step = np.sqrt(np.mean(np.diff(dx, axis=2) ** 2))
+    assert step < 0.25 * rms
+    assert abs(np.mean(dx)) < 0.1 and abs(np.mean(dy)) < 0.1, "no drift in any direction"
+
+
+def test_elastic_deformation_moves_ink_but_keeps_most_of_it(digits):
+    moved = distort_batch(digits, np.random.default_rng(3), elastic=1.5)
+    assert moved.shape == digits.shape and moved.dtype == digits.dtype
+    assert np.all((moved >= 0) & (moved <= 1))
+    change = np.abs(moved - digits).sum(axis=1) / digits.sum(axis=1)
+    assert np.median(change) > 0.2, "the strokes moved"
+    kept = moved.sum(axis=1) / digits.sum(axis=1)
+    assert np.all((kept > 0.5) & (kept < 1.7)) and 0.9 < np.median(kept) < 1.1, "the digit stays in the picture"
+
+
+def test_stroke_thickness_blends_between_erosion_and_dilation(digits):
+    np.testing.assert_array_equal(filter_3x3(digits, np.maximum), thicken(digits, 1))
+    np.testing.assert_array_equal(filter_3x3(digits, np.minimum), thin(digits, 1))
+    m = len(digits)
+    np.testing.assert_allclose(stroke_thickness(digits, np.ones(m)), thicken(digits, 1), atol=1e-6)
+    np.testing.assert_allclose(stroke_thickness(digits, -np.ones(m)), thin(digits, 1), atol=1e-6)
+    np.testing.assert_allclose(stroke_thickness(digits, np.zeros(m)), digits, atol=1e-6)
+    ink = [stroke_thickness(digits, np.full(m, a)).sum() for a in (-1, -0.5, 0, 0.5, 1)]
+    assert ink == sorted(ink), "more ink with every step towards a thicker pen"
+
+
+def test_every_distortion_together_is_reproducible_from_the_seed(digits):
+    settings = dict(shift=2, rotate=10, affine=0.15, elastic=1.5, thickness=0.5)
+    first = distort_batch(digits, np.random.default_rng(9), **settings)
+    again = distort_batch(digits, np.random.default_rng(9), **settings)
+    np.testing.assert_array_equal(first, again)
+    assert np.all((first >= 0) & (first <= 1 + 1e-6))

@@ -9,6 +9,10 @@ from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
 
+FULL_BATCH = "full"
+"""The batch size meaning "the whole training set, whatever its size" (full-batch gradient descent:
+one step per epoch). Written as such in the settings and model files and taken by `--batch-size full`."""
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -19,7 +23,7 @@ class TrainConfig:
     optimizer: str = "gd"
     lr: float = 0.1
     momentum: float = 0.9
-    batch_size: int = 128
+    batch_size: int | str = 128  # a number of examples, or FULL_BATCH
     epochs: int = 5
     seed: int = 0
     l2: float = 0.0
@@ -35,6 +39,14 @@ class TrainConfig:
 
     def layer_sizes(self, n_inputs=784, n_classes=10):
         return (n_inputs, *self.hidden, n_classes)
+
+    @property
+    def full_batch(self) -> bool:
+        return self.batch_size == FULL_BATCH
+
+    def batch_for(self, n_train: int) -> int:
+        """The number of examples in each mini-batch on a training set of `n_train`."""
+        return n_train if self.full_batch else self.batch_size
 
     def with_changes(self, **changes):
         """A copy with the given fields changed (None values are ignored)."""
@@ -56,7 +68,9 @@ class TrainConfig:
             raise TypeError(f"settings must be a mapping, got {type(d).__name__}")
         values = {}
         for f in fields(cls):
-            if f.name in d:
+            if f.name == "batch_size" and isinstance(d.get(f.name), str) and d[f.name] == FULL_BATCH:
+                values[f.name] = FULL_BATCH
+            elif f.name in d:
                 values[f.name] = _field_value(f.name, type(f.default), d[f.name])
         return cls(**values)
 
@@ -83,8 +97,10 @@ class TrainConfig:
             problems.append(f"learning rate must be in (0, 10000], got {self.lr}")
         if not (0 <= self.momentum < 1):
             problems.append(f"momentum must be in [0, 1), got {self.momentum}")
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            problems.append(f"batch size must be a positive whole number, got {self.batch_size}")
+        if self.full_batch:
+            pass  # the whole training set, whatever its size
+        elif not _is_int(self.batch_size) or self.batch_size < 1:
+            problems.append(f"batch size must be a positive whole number or {FULL_BATCH!r}, got {self.batch_size!r}")
         elif n_train is not None and self.batch_size > n_train:
             problems.append(f"batch size {self.batch_size} is larger than the {n_train} training examples")
         if not isinstance(self.epochs, int) or self.epochs < 1:
@@ -152,9 +168,9 @@ PRESETS = {
     "seed-003": TrainConfig(hidden=(10,), activation="relu", loss="ce", optimizer="gd",
                             lr=0.1, batch_size=64, epochs=10),
     # The same 784-10-10 trained by full-batch gradient descent, alpha = 0.1,
-    # 1000 iterations (one iteration = one epoch when the batch is all 60,000 images).
+    # 1000 iterations (one iteration = one epoch when the batch is the whole training set).
     "seed-002": TrainConfig(hidden=(10,), activation="relu", loss="ce", optimizer="gd",
-                            lr=0.1, batch_size=60000, epochs=1000),
+                            lr=0.1, batch_size=FULL_BATCH, epochs=1000),
     # 784-20-10-10, sigmoid everywhere, cost sum ||a - y||^2 / 2n.
     "seed-004": TrainConfig(hidden=(20, 10), activation="sigmoid", output_activation="sigmoid",
                             loss="mse", optimizer="gd", lr=3.0, batch_size=10, epochs=10),

@@ -232,7 +232,7 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------
     @property
     def batches_per_epoch(self):
-        return -(-self.data.n_train // self.config.batch_size)
+        return -(-self.data.n_train // self.config.batch_for(self.data.n_train))
 
     def current_lr(self):
         progress = self.epoch + self.batch_in_epoch / self.batches_per_epoch
@@ -273,8 +273,9 @@ class Trainer:
             self.epoch_started = time.perf_counter()
         if self.order is None:
             self.order = self.rng.permutation(self.data.n_train)
-        start = self.batch_in_epoch * c.batch_size
-        idx = self.order[start:start + c.batch_size]
+        size = c.batch_for(self.data.n_train)
+        start = self.batch_in_epoch * size
+        idx = self.order[start:start + size]
         buffers, rows, Y, codes = self._buffers_for(len(idx), c.dropout > 0)
         # mode="clip": with out= and the default mode NumPy copies through an extra buffer.
         if codes is None:

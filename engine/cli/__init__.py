@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..config import DEFAULT_PRESET, PRESETS, preset
+from ..config import DEFAULT_PRESET, FULL_BATCH, PRESETS, preset
 from ..data import load_dataset
 from ..metrics import confusion_matrix, per_class_accuracy
 from ..modelio import load_model, save_model
@@ -38,9 +38,21 @@ def _hidden_sizes(text):
     return sizes
 
 
+def _batch_size(text):
+    if text.strip().lower() == FULL_BATCH:
+        return FULL_BATCH
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"batch size must be a whole number or {FULL_BATCH!r} (the whole training set), got {text!r}") from None
+
+
 def build_parser():
     parser = _Parser(prog="backprop-studio",
-                     description="Backprop Studio: watch a NumPy MLP learn MNIST. Without a command, opens the app.")
+                     description="Backprop Studio: watch a NumPy MLP learn MNIST. Without a command, opens the app: "
+                                 "backprop-studio [MODEL.npz] [--data PATH] opens it with that model or dataset. "
+                                 "--version prints the version.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a network headless")
@@ -53,7 +65,8 @@ def build_parser():
     train.add_argument("--optimizer", choices=["gd", "momentum", "adam"])
     train.add_argument("--lr", type=float, help="learning rate alpha")
     train.add_argument("--momentum", type=float)
-    train.add_argument("--batch-size", type=int)
+    train.add_argument("--batch-size", type=_batch_size, metavar="N|full",
+                       help="examples per mini-batch; full: the whole training set (full-batch gradient descent)")
     train.add_argument("--epochs", type=int)
     train.add_argument("--seed", type=int)
     train.add_argument("--l2", type=float, help="L2 weight decay")
@@ -132,7 +145,7 @@ def cmd_train(args, out, err):
     if not args.json:
         out.write(f"{data.name}: {data.n_train} training and {data.n_test} test images; "
                   f"network {trainer.network.describe()}; optimiser {config.optimizer}, lr {config.lr:g}, "
-                  f"batch {config.batch_size}, {config.epochs} epochs\n")
+                  f"batch {_batch_text(config, data.n_train)}, {config.epochs} epochs\n")
         out.write(f"{'epoch':>5}  {'train loss':>10}  {'test loss':>9}  {'test acc':>8}  {'seconds':>7}\n")
         out.flush()
     started = time.perf_counter()
@@ -171,6 +184,10 @@ def cmd_train(args, out, err):
         if not args.json:
             out.write(f"saved {args.save}\n")
     return 0
+
+
+def _batch_text(config, n_train):
+    return f"{n_train} (full batch)" if config.full_batch else str(config.batch_size)
 
 
 def cmd_evaluate(args, out, err):

@@ -22,7 +22,7 @@ from engine.analysis import all_layer_activations, principal_components
 
 from ..widgets.colormaps import text_colour
 from ..widgets.digit_image import DigitImage
-from ..widgets.labels import readout_label
+from ..widgets.labels import note_label
 from ..widgets.panel_base import BackgroundPanel
 from ..widgets.plot_widgets import plot_widget
 
@@ -135,8 +135,8 @@ class EmbeddingPanel(BackgroundPanel):
         self.legend_label.setObjectName("embeddingLegend")
         self.legend_label.setTextFormat(Qt.TextFormat.RichText)
         self.legend_label.setToolTip("Point colour: the true digit. A black cross: the network answered wrongly.")
-        self.variance_label = readout_label("embeddingVarianceLabel")
-        self.variance_label.setEnabled(False)  # dimmed: an explanation, not a value
+        # A wrapped note: one line would be cut at the right in a narrow dock.
+        self.variance_label = note_label("", "embeddingVarianceLabel")
 
         side = QVBoxLayout()
         side.addWidget(self.hover_image)
@@ -228,7 +228,7 @@ class EmbeddingPanel(BackgroundPanel):
             return
         n_wrong = int(np.sum(self.labels != self.predictions))
         self.status_label.setText(f"First {len(self.labels):,} test images ({n_wrong} misclassified), "
-                                  f"weights of step {self.computed_step}.{self.stale_note()}")
+                                  f"{self.computed_weights()}.{self.stale_note()}")
 
     def _render(self) -> None:
         if not self.projections or self.layer >= len(self.projections):

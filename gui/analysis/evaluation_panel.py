@@ -4,13 +4,19 @@ The confusion matrix counts test images by (true digit, predicted digit). Its di
 the correct answers and is drawn apart (green) so that the colour scale is left to the
 mistakes, which are otherwise invisible next to a thousand correct answers. Click a cell to
 see its images below.
+
+The cell numbers follow the cells' size: their font shrinks with the matrix, and where even the
+smallest readable font would not fit a cell they are hidden; the pointer over a cell (the line
+below the matrix and the cell's tooltip) then still tells its count.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontInfo, QFontMetricsF, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsRectItem,
@@ -36,11 +42,22 @@ from ..widgets.colormaps import (
 from ..widgets.compact_views import CompactLayoutWidget
 from ..widgets.image_grid import ImageGrid
 from ..widgets.panel_base import ReportPanel
+from ..widgets.plot_export import set_csv_table
 from ..widgets.plot_widgets import plot_widget
 
 N_DIGITS = 10
 IMAGE_SIDE = 28
 SELECTION_HINT = "Click a cell of the confusion matrix to see its test images here."
+CLASS_TOOLTIP = ("Accuracy on the test images of each digit; the weakest digit is orange. "
+                 "The numbers above the bars give the exact values.")
+MIN_CELL_FONT_PX = 7
+"""Smallest pixel size of the cell numbers; a number that does not fit at it is hidden (the
+hover still tells it)."""
+CELL_PADDING_PX = 2
+"""Room kept free between a cell number and its cell's edges, on every side."""
+ACCURACY_STEPS = (0.001, 0.002, 0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
+"""Tick spacings of the per-digit accuracy axis."""
+MAX_ACCURACY_TICKS = 6
 
 
 def positive_half_colormap() -> pg.ColorMap:
@@ -57,6 +74,30 @@ def cell_values(confusion: np.ndarray, normalised: bool) -> np.ndarray:
     totals = confusion.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, 100.0 * confusion / np.where(totals > 0, totals, 1.0), 0.0)
+
+
+def accuracy_axis(accuracies) -> tuple[float, list[float]]:
+    """(lower end, tick values) of the per-digit accuracy axis, which ends at 100 %.
+
+    It starts a round step below the lowest bar, not at 0: bars of 98.0 % and 99.6 % would
+    otherwise look the same. The space below the lowest bar is about a fifth of the bar's
+    distance to 100 %, so the lowest bar stays visible; at most MAX_ACCURACY_TICKS ticks."""
+    values = np.asarray(accuracies, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    low = float(np.clip(values.min(), 0.0, 1.0)) if values.size else 0.0
+    wanted = low - max(0.2 * (1.0 - low), 0.002)
+    for step in ACCURACY_STEPS:
+        lower = max(0.0, math.floor(wanted / step + 1e-9) * step)
+        n_ticks = int(round((1.0 - lower) / step)) + 1
+        if n_ticks <= MAX_ACCURACY_TICKS:
+            break
+    ticks = [round(lower + i * step, 6) for i in range(n_ticks)]
+    return ticks[0], ticks
+
+
+def accuracy_tick_text(value: float) -> str:
+    """A tick label of the accuracy axis: "97.5%", "98%", "100%"."""
+    return f"{100 * value:.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def cell_text(value: float, normalised: bool) -> str:
@@ -97,6 +138,8 @@ class EvaluationPanel(ReportPanel):
         self.accuracy_label.setToolTip("Share of the test images whose largest output is the true digit.")
         self.summary_label = QLabel()
         self.summary_label.setObjectName("evaluationSummaryLabel")
+        # Wrapped, not cut: in a narrow dock the line continues below instead of under the check box.
+        self.summary_label.setWordWrap(True)
         self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.normalize_check = QCheckBox("Row-normalised")
@@ -143,15 +186,31 @@ class EvaluationPanel(ReportPanel):
             matrix_item.addItem(cell)
             self._diagonal_cells.append(cell)
         self._cell_texts = []
+        self._cell_areas = []
+        """Invisible cell-sized items that carry each cell's tooltip (its count), also while the
+        numbers are hidden."""
         cell_font = QFont(self.font())
         cell_font.setPointSizeF(max(cell_font.pointSizeF() * 0.85, 6.0))
+        self._full_cell_font_px = max(QFontInfo(cell_font).pixelSize(), MIN_CELL_FONT_PX)
+        self._cell_font_key = None
+        self.cell_font_px = self._full_cell_font_px
+        """Pixel size of the mistakes' numbers now (see _fit_cell_texts)."""
         for t in range(N_DIGITS):
             for p in range(N_DIGITS):
                 text = pg.TextItem("", anchor=(0.5, 0.5), color=text_colour(self))
+                text.textItem.document().setDocumentMargin(0)  # its box is then the text's own
                 text.setFont(cell_font)
                 text.setPos(p + 0.5, t + 0.5)
                 matrix_item.addItem(text)
                 self._cell_texts.append(text)
+                area = QGraphicsRectItem(QRectF(p, t, 1, 1))
+                area.setPen(QPen(Qt.PenStyle.NoPen))
+                area.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+                matrix_item.addItem(area)
+                self._cell_areas.append(area)
+        self.hovered_cell: tuple[int, int] | None = None
+        matrix_item.vb.sigResized.connect(self._fit_cell_texts)
+        set_csv_table(matrix_item, self._confusion_table)
         self._selection_frame = QGraphicsRectItem()
         pen = pg.mkPen(HOVER_FRAME_COLOUR.darker(130), width=3)
         pen.setCosmetic(True)
@@ -160,19 +219,22 @@ class EvaluationPanel(ReportPanel):
         self._selection_frame.setVisible(False)
         matrix_item.addItem(self._selection_frame)
         self.confusion_plot.scene().sigMouseClicked.connect(self._on_matrix_clicked)
+        self.confusion_plot.scene().sigMouseMoved.connect(self._on_matrix_hovered)
 
         # --- per-class accuracy
-        self.class_plot = plot_widget(self, "perClassAccuracyPlot")
-        self.class_plot.setToolTip(
-            "Accuracy on the test images of each digit; the weakest digit is orange. "
-            "The numbers above the bars give the exact values.")
+        self.class_plot = plot_widget(self, "perClassAccuracyPlot", size_hint=(400, 240))
+        self.class_plot.setToolTip(CLASS_TOOLTIP)
         class_item = self.class_plot.getPlotItem()
         class_item.setTitle("Accuracy per digit (%)", color=text_colour(self).name(), size="9pt")
         class_item.setLabel("bottom", "true digit")
-        class_item.setLabel("left", "accuracy")
+        # No "accuracy" label on the left axis: the title says it, and beside the matrix's colour-bar
+        # title ("count (mistakes)") two vertical titles read as one. A margin keeps the two plots apart.
+        class_item.layout.setContentsMargins(12, 1, 1, 1)
         class_item.getAxis("bottom").setTicks([[(d, str(d)) for d in range(N_DIGITS)]])
-        class_item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]])
-        class_item.setRange(xRange=(-0.6, N_DIGITS - 0.4), yRange=(0.0, 1.12), padding=0.0)
+        self.accuracy_floor = 0.0
+        """The lower end of the accuracy axis (it ends at 100 %): see accuracy_axis."""
+        self._set_accuracy_axis(*accuracy_axis([0.0]))
+        set_csv_table(class_item, self._class_table)
         self.class_bars = pg.BarGraphItem(x=np.arange(N_DIGITS), height=np.zeros(N_DIGITS), width=0.7,
                                           pen=pg.mkPen(None), brush=pg.mkBrush(BAR_COLOUR))
         class_item.addItem(self.class_bars)
@@ -185,6 +247,9 @@ class EvaluationPanel(ReportPanel):
             text.setPos(d, 0.0)
             class_item.addItem(text)
             self._class_texts.append(text)
+        self._full_class_font_px = max(QFontInfo(small).pixelSize(), MIN_CELL_FONT_PX)
+        self._class_font_key = None
+        class_item.vb.sigResized.connect(self._fit_class_texts)
 
         # --- images of the selected cell
         self.selection_label = QLabel(SELECTION_HINT)
@@ -200,6 +265,7 @@ class EvaluationPanel(ReportPanel):
         self.selection_grid.cellHovered.connect(self._on_image_hovered)
 
         header = QHBoxLayout()
+        header.setSpacing(16)
         header.addWidget(self.accuracy_label)
         header.addWidget(self.summary_label, 1)
         header.addWidget(self.normalize_check)
@@ -240,7 +306,7 @@ class EvaluationPanel(ReportPanel):
         n_wrong = len(report.mistakes)
         self.accuracy_label.setText(f"Test accuracy {100.0 * report.test_accuracy:.2f} %")
         self.summary_label.setText(
-            f"   {report.n_test - n_wrong:,} of {report.n_test:,} test images right, {n_wrong:,} wrong"
+            f"{report.n_test - n_wrong:,} of {report.n_test:,} test images right, {n_wrong:,} wrong"
             f"   \u00b7   test loss {report.test_loss:.4f}")
         self.summary_label.setToolTip(f"Network {report.network_description}, evaluated on the "
                                       f"{report.n_test:,} test images of {report.dataset_name or 'the dataset'}.")
@@ -267,7 +333,126 @@ class EvaluationPanel(ReportPanel):
         self.cellSelected.emit(*self.selected_cell)
         return self.selected_indices
 
+    def cell_description(self, true_digit: int, predicted_digit: int) -> str:
+        """What the pointer over cell (true_digit, predicted_digit) tells: its count (and share)."""
+        count = int(self.report.confusion[true_digit, predicted_digit])
+        total = int(self.report.confusion[true_digit].sum())
+        what = (f"{true_digit} recognised correctly" if true_digit == predicted_digit
+                else f"true {true_digit} answered as {predicted_digit}")
+        share = f" ({count / total:.1%} of the {total:,} test images of {true_digit})" if total else ""
+        return f"{what}: {count:,} test image{'s' if count != 1 else ''}{share}. Click to see them."
+
+    def hover_cell(self, true_digit: int, predicted_digit: int) -> None:
+        """Tell about cell (true_digit, predicted_digit) below the matrix, as the pointer over it
+        does; (-1, -1) goes back to the selection's text."""
+        inside = 0 <= true_digit < N_DIGITS and 0 <= predicted_digit < N_DIGITS and self.report is not None
+        cell = (int(true_digit), int(predicted_digit)) if inside else None
+        if cell == self.hovered_cell:
+            return
+        self.hovered_cell = cell
+        if cell is not None:
+            self.selection_label.setText(self.cell_description(*cell))
+        elif self.selected_cell is not None and self.report is not None:
+            self.selection_label.setText(self._selection_text())
+        else:
+            self.selection_label.setText(SELECTION_HINT)
+
     # ------------------------------------------------------------- internals
+
+    def _confusion_table(self) -> list[list]:
+        """The CSV of the matrix: counts, a row per true digit, a column per predicted digit."""
+        if self.report is None:
+            return []
+        confusion = np.asarray(self.report.confusion)
+        header = ["true \\ predicted"] + [str(d) for d in range(N_DIGITS)]
+        return [header] + [[str(t)] + [int(v) for v in confusion[t]] for t in range(N_DIGITS)]
+
+    def _class_table(self) -> list[list]:
+        """The CSV of the bars: per digit, its test images, right answers and accuracy."""
+        if self.report is None:
+            return []
+        confusion = np.asarray(self.report.confusion)
+        rows = [["true digit", "test images", "right", "accuracy"]]
+        for d in range(N_DIGITS):
+            accuracy = self.report.per_class_accuracy[d]
+            rows.append([d, int(confusion[d].sum()), int(confusion[d, d]),
+                         "" if not np.isfinite(accuracy) else f"{float(accuracy):.6f}"])
+        return rows
+
+    def _fit_cell_texts(self, *_args) -> None:
+        """Size the cell numbers to the cells, keeping CELL_PADDING_PX free on every side.
+
+        The mistakes (the off-diagonal numbers, which the matrix is for) get the largest font up
+        to the normal size at which all of them fit, the diagonal's longer counts the largest
+        at which they fit, no larger than the mistakes'. Neither goes below MIN_CELL_FONT_PX: a
+        number that does not fit even then is hidden, and the pointer over its cell still tells
+        it (`hover_cell`, the cell's tooltip)."""
+        view_box = self.matrix_item.vb
+        pixel_w, pixel_h = view_box.viewPixelSize()
+        if not (pixel_w > 0 and pixel_h > 0 and math.isfinite(pixel_w) and math.isfinite(pixel_h)):
+            return
+        cell_w, cell_h = 1.0 / pixel_w, 1.0 / pixel_h
+        texts = [text.toPlainText() for text in self._cell_texts]
+        key = (round(cell_w, 1), round(cell_h, 1), tuple(texts))
+        if key == self._cell_font_key:
+            return
+        self._cell_font_key = key
+        font = QFont(self._cell_texts[0].textItem.font())
+
+        def fonts(size: int) -> tuple[QFont, QFontMetricsF]:
+            sized = QFont(font)
+            sized.setPixelSize(size)
+            return sized, QFontMetricsF(sized)
+
+        def fits(metrics: QFontMetricsF, text: str) -> bool:
+            return (metrics.horizontalAdvance(text) + 2 * CELL_PADDING_PX <= cell_w
+                    and math.ceil(metrics.height()) + 2 * CELL_PADDING_PX <= cell_h)
+
+        def largest(strings, up_to: int) -> int:
+            for size in range(up_to, MIN_CELL_FONT_PX, -1):
+                if all(fits(fonts(size)[1], t) for t in strings):
+                    return size
+            return MIN_CELL_FONT_PX
+
+        diagonal = [i * N_DIGITS + i for i in range(N_DIGITS)]
+        mistakes = [i for i in range(len(texts)) if i not in diagonal]
+        mistake_size = largest([texts[i] for i in mistakes], self._full_cell_font_px)
+        diagonal_size = largest([texts[i] for i in diagonal], mistake_size)
+        self.cell_font_px = mistake_size
+        for indices, size in ((mistakes, mistake_size), (diagonal, diagonal_size)):
+            sized, metrics = fonts(size)
+            for i in indices:
+                self._cell_texts[i].setFont(sized)
+                self._cell_texts[i].setVisible(fits(metrics, texts[i]))
+
+    def _fit_class_texts(self, *_args) -> None:
+        """The numbers over the bars in the largest font up to the normal one at which they
+        keep apart, at least MIN_CELL_FONT_PX; hidden below that (the tooltip then lists them)."""
+        pixel_w = self.class_plot.getPlotItem().vb.viewPixelSize()[0]
+        if not (pixel_w > 0 and math.isfinite(pixel_w)):
+            return
+        room = 1.0 / pixel_w - CELL_PADDING_PX  # a bar's share of the width, less a gap
+        texts = [text.toPlainText() for text in self._class_texts]
+        key = (round(room, 1), tuple(texts))
+        if key == self._class_font_key:
+            return
+        self._class_font_key = key
+        font = QFont(self._class_texts[0].textItem.font())
+        size = 0
+        for candidate in range(self._full_class_font_px, MIN_CELL_FONT_PX - 1, -1):
+            font.setPixelSize(candidate)
+            metrics = QFontMetricsF(font)
+            if max(metrics.horizontalAdvance(t) for t in texts) <= room:
+                size = candidate
+                break
+        if size:
+            font.setPixelSize(size)
+        for text in self._class_texts:
+            text.setVisible(bool(size))
+            if size:
+                text.setFont(font)
+        values = "" if size or self.report is None else ", ".join(f"{d}: {t} %" for d, t in enumerate(texts))
+        self.class_plot.setToolTip(CLASS_TOOLTIP + (f"\n{values}" if values else ""))
 
     def _selection_text(self) -> str:
         t, p = self.selected_cell
@@ -308,17 +493,32 @@ class EvaluationPanel(ReportPanel):
                 text.setText(cell_text(value, self.normalised))
                 strong = t != p and top > 0 and value / top > 0.6
                 text.setColor(light_text if strong else dark_text)
+                self._cell_areas[t * N_DIGITS + p].setToolTip(self.cell_description(t, p))
+        self._fit_cell_texts()
+
+    def _set_accuracy_axis(self, lower: float, ticks: list[float]) -> None:
+        self.accuracy_floor = lower
+        class_item = self.class_plot.getPlotItem()
+        class_item.getAxis("left").setTicks([[(v, accuracy_tick_text(v)) for v in ticks]])
+        # Room above 100 % for the numbers over the bars: an eighth of the axis.
+        class_item.setRange(xRange=(-0.6, N_DIGITS - 0.4), yRange=(lower, 1.0 + 0.12 * (1.0 - lower)),
+                            padding=0.0)
 
     def _render_class_accuracy(self) -> None:
-        accuracy = np.nan_to_num(np.asarray(self.report.per_class_accuracy, dtype=np.float64), nan=0.0)
+        measured = np.asarray(self.report.per_class_accuracy, dtype=np.float64)
+        accuracy = np.nan_to_num(measured, nan=0.0)
         weakest = int(np.argmin(accuracy))
+        lower, ticks = accuracy_axis(measured)
+        self._set_accuracy_axis(lower, ticks)
         plain, highlight = pg.mkBrush(BAR_COLOUR), pg.mkBrush(HIGHLIGHT_COLOUR)
+        # The bars rise from 0 as ever; the view cuts them at the axis' lower end.
         self.class_bars.setOpts(height=accuracy,
                                 brushes=[highlight if d == weakest else plain for d in range(N_DIGITS)])
         for d, text in enumerate(self._class_texts):
-            value = self.report.per_class_accuracy[d]
+            value = measured[d]
             text.setText("\u2013" if not np.isfinite(value) else f"{100 * value:.1f}")
-            text.setPos(d, accuracy[d] + 0.01)
+            text.setPos(d, max(accuracy[d], lower) + 0.01 * (1.0 - lower))
+        self._fit_class_texts()
 
     def _on_matrix_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self.report is None:
@@ -330,6 +530,14 @@ class EvaluationPanel(ReportPanel):
         predicted, true_digit = int(np.floor(position.x())), int(np.floor(position.y()))
         if 0 <= true_digit < N_DIGITS and 0 <= predicted < N_DIGITS:
             self.select_cell(true_digit, predicted)
+
+    def _on_matrix_hovered(self, scene_position: QPointF) -> None:
+        view_box = self.matrix_item.vb
+        if self.report is None or not view_box.sceneBoundingRect().contains(scene_position):
+            self.hover_cell(-1, -1)
+            return
+        position = view_box.mapSceneToView(scene_position)
+        self.hover_cell(int(np.floor(position.y())), int(np.floor(position.x())))
 
     def _on_image_double_clicked(self, cell: int) -> None:
         if 0 <= cell < self.selected_indices.size:

@@ -255,7 +255,7 @@ class LargeChunksPanel(BackgroundPanel):
             return
         rose = float(np.mean(result.final > result.initial)) if result.neurons.size else 0.0
         self.status_label.setText(
-            f"Layer {result.layer}, computed at step {self.computed_step}; "
+            f"Layer {result.layer}, computed with the {self.computed_weights()}; "
             f"{rose:.0%} of the neurons rose above their grey-image value.{self.stale_note()}")
 
     def _field_text(self, cell: int) -> str:

@@ -38,6 +38,7 @@ from engine.analysis.stepthrough import (
 
 from ..widgets.fields import combo
 from ..widgets.flow_layout import FlowLayout
+from ..widgets.labels import muted_colour_name
 from ..widgets.panel_base import SnapshotPanel
 from .matrix_grid import (
     DEPENDENT,
@@ -515,9 +516,10 @@ class MathPanel(SnapshotPanel):
         def chip(state, text):
             return (f"<span style='background:{HIGHLIGHT_FILL[state].name()}; color:#1a1a1a; "
                     f"border:1px solid {HIGHLIGHT_FRAME[state].name()};'>&nbsp;{text}&nbsp;</span>")
+        grey = muted_colour_name()
         return (f"{chip(HOVERED, 'under the mouse')}&nbsp;&nbsp;{chip(SOURCE, 'the numbers it is computed from')}"
                 f"&nbsp;&nbsp;{chip(DEPENDENT, 'the results it feeds')}&nbsp;&nbsp;"
-                "<span style='color:gray'>cell tint: blue negative, red positive</span>"
-                + ("<br><span style='color:gray'>Rows and columns are numbered from 1 as in the seeds: output row "
+                f"<span style='color:{grey}'>cell tint: blue negative, red positive</span>"
+                + (f"<br><span style='color:{grey}'>Rows and columns are numbered from 1 as in the seeds: output row "
                    "k + 1 is digit k; an input row is a pixel, numbered row by row across the 28\u00d728 image."
                    "</span>" if image_mode else ""))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from engine.analysis.stepthrough import format_value
 
 from ..widgets.colormaps import HOVER_FRAME_COLOUR, diverging_colour
+from ..widgets.labels import mute, muted_colour_name
 
 HOVERED, SOURCE, DEPENDENT = "hovered", "source", "dependent"
 HIGHLIGHT_FILL = {HOVERED: HOVER_FRAME_COLOUR, SOURCE: QColor("#ffd8a8"), DEPENDENT: QColor("#c8ecc9")}
@@ -87,7 +88,7 @@ class MatrixGrid(QFrame):
         colour = "#2b8a3e" if is_result else "palette(text)"
         pencil = " <span style='color:#e8590c'>\u270e editable</span>" if editable else ""
         caption.setText(f"<b style='color:{colour}'>{matrix.name}</b>&nbsp;&nbsp;"
-                        f"<span style='color:gray'>{matrix.shape_text()}</span>{pencil}")
+                        f"<span style='color:{muted_colour_name(caption)}'>{matrix.shape_text()}</span>{pencil}")
         caption.setToolTip(f"{matrix.name}: {matrix.shape[0]} rows \u00d7 {matrix.shape[1]} columns"
                            + (". Double-click a number to change it; every step is recomputed." if editable else ""))
         self.caption = caption
@@ -139,7 +140,7 @@ class MatrixGrid(QFrame):
             window = QLabel("\n".join(shown) or "all entries")
             window.setToolTip("The rows and columns drawn above; the statistics cover the whole matrix.")
             window.setObjectName("mathMatrixWindow")
-            window.setStyleSheet("color: gray;")
+            mute(window)
             font = window.font()
             font.setPointSizeF(font.pointSizeF() * 0.9)
             window.setFont(font)

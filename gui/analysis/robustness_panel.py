@@ -123,7 +123,8 @@ class RobustnessPanel(BackgroundPanel):
         for name in CURVE_ORDER:
             plot = self._plot(f"robustness{name.capitalize()}Plot", tooltips[name])
             item = plot.getPlotItem()
-            item.setYRange(0.0, 1.02, padding=0.0)
+            # Room above 100 %: pyqtgraph drops a tick label that would stick out of the axis.
+            item.setYRange(0.0, 1.06, padding=0.0)
             item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]])
             item.setLabel("left", "accuracy")
             # Title and axis label exist from the start: added to a shown plot later, pyqtgraph
@@ -260,7 +261,7 @@ class RobustnessPanel(BackgroundPanel):
         if self.computed_step is None:
             return
         n = next(iter(self.curves.values())).n_images if self.curves else 0
-        self.status_label.setText(f"Curves: first {n:,} test images, weights of step {self.computed_step}. "
+        self.status_label.setText(f"Curves: first {n:,} test images, {self.computed_weights()}. "
                                   f"Threshold: all {len(self._predictions):,} test images.{self.stale_note()}")
 
     def _on_threshold_changed(self, _value: int) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from assets import ICON
 
 from .main_window import WINDOW_TITLE, MainWindow
+from .opening import Launch, LaunchError, parse_arguments
 from .settings import SETTINGS_APPLICATION, SETTINGS_ORGANISATION
 
 ICON_PATH = ICON
@@ -72,9 +73,26 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
-    app = create_application(sys.argv[1:] if argv is None else argv)
-    window = MainWindow()
+def window_arguments(launch: Launch) -> dict:
+    """MainWindow's keyword arguments for what the command line opens (the shipped model by default;
+    the bundled MNIST, read in the background, unless a dataset was given)."""
+    arguments = {"dataset": launch.dataset}
+    if launch.model_path is not None:
+        arguments["model_path"] = launch.model_path
+    return arguments
+
+
+def main(argv: list[str] | None = None, launch: Launch | None = None) -> int:
+    """The window, opened on what `argv` names (see opening.parse_arguments), or on `launch` when
+    main.py has read it already. A command line it cannot open: one line on stderr, exit code 2."""
+    if launch is None:
+        try:
+            launch = parse_arguments(sys.argv[1:] if argv is None else argv)
+        except LaunchError as e:
+            sys.stderr.write(f"error: {e}\n")
+            return 2
+    app = create_application(list(launch.qt_args))
+    window = MainWindow(**window_arguments(launch))
     if os.environ.get(STARTUP_PROBE_ENV):
         probe = FirstPaintProbe(window)
         window.installEventFilter(probe)

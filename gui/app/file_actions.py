@@ -13,12 +13,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.analysis import evaluation_report, history_to_csv, html_report
 from engine.data import Dataset
-from engine.modelio import ModelFileError, load_model_with_timeline, save_model
+from engine.modelio import ModelFileError, save_model
 from engine.snapshot import RunState, Snapshot
 
 from ..widgets.user_folders import is_shipped, user_models_folder
 from .dataset_loader import DatasetLoader, dataset_source
 from .exports import chunk_grid_image, png_bytes, report_figures, write_file
+from .opening import MODEL, path_kind, read_model
 from .settings import remember_folder, remembered_folder
 
 DATASET_FILTER = "Digit datasets (*.npz *.csv *ubyte *ubyte.gz *.idx *.gz);;All files (*)"
@@ -33,23 +34,28 @@ class FileActions:
         self._opening.loaded.connect(self._on_dataset_opened)
 
     def _load_bundled_dataset(self) -> None:
-        self.controls.set_data_ready(False)
         self.status.state_label.setText("Loading MNIST\u2026")
         self._loader.read(None)
+        self._update_data_ready()
         self._update_dataset_label()
 
     def _on_bundled_dataset_loaded(self, _source, dataset: Dataset | None, error: str) -> None:
         if dataset is not None:
-            self._set_dataset(dataset)
+            if self.dataset is None:  # not if a dataset the user opened meanwhile came first
+                self._set_dataset(dataset)
+            else:
+                self._update_dataset_label()
+                self._update_status()
         else:
             self.banner.show_message(f"The training images could not be loaded, so training is unavailable: {error}")
+            self._update_data_ready()
             self._update_dataset_label()
             self._update_status()
 
     def _set_dataset(self, dataset: Dataset) -> None:
         self.controls.set_training_set_size(dataset.n_train)
-        self.controls.set_data_ready(True)
         self.state.set_dataset(dataset)
+        self._update_data_ready()
         self._update_dataset_label()
         self._update_actions()
         self._update_status()
@@ -70,6 +76,7 @@ class FileActions:
             return False
         self.open_dataset_action.setEnabled(False)
         self._opening.read(dataset_source(path))
+        self._update_data_ready()
         self._update_dataset_label()
         return True
 
@@ -77,8 +84,24 @@ class FileActions:
     def is_opening_dataset(self) -> bool:
         return self._opening.busy
 
+    def data_wait_reason(self) -> str:
+        """Why a run cannot start for want of training images ("" when it can): while a dataset is
+        read, a run started would train on the previous one while the status bar names the new one."""
+        if self.is_opening_dataset:
+            return f"Reading {self._opening.source.name}\u2026: Start waits for it."
+        if self.dataset is None:
+            if self._loader.busy:
+                return "Loading MNIST\u2026: Start waits for it."
+            return "No training images are loaded: File \u2192 Open dataset\u2026 reads some."
+        return ""
+
+    def _update_data_ready(self) -> None:
+        reason = self.data_wait_reason()
+        self.controls.set_data_ready(not reason, reason)
+
     def _on_dataset_opened(self, source: Path, dataset: Dataset | None, error: str) -> None:
         self.open_dataset_action.setEnabled(True)
+        self._update_data_ready()
         self._update_dataset_label()
         current = f"{self.dataset.name} stays in use" if self.dataset is not None else "nothing was changed"
         if dataset is None:
@@ -102,6 +125,46 @@ class FileActions:
                           "Stop or reset the run before opening another dataset: a run keeps the images it "
                           "started with.", QMessageBox.Icon.Information)
 
+    # -- files dropped onto the window ---------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if _local_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = _local_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_paths(paths)
+
+    def open_paths(self, paths) -> bool:
+        """Open files dropped onto the window: a model file (an .npz with a model header) becomes the
+        model, anything else (an .npz or CSV dataset, an IDX folder or any file in it) the dataset, as
+        `backprop-studio MODEL.npz --data PATH` does. A file that cannot be read is reported in a
+        message box and leaves what is loaded as it was. False if any was refused or unreadable
+        (a dataset's read goes on in the background and reports its own outcome)."""
+        opened = True
+        for path in paths:
+            if path_kind(path) == MODEL:
+                opened = self._load_dropped_model(path) and opened
+            else:
+                opened = self.open_dataset(path) and opened
+        return opened
+
+    def _load_dropped_model(self, path) -> bool:
+        if self.session.state != RunState.IDLE:  # as File -> Load model, which is off during a run
+            self.show_message("Training is running",
+                              f"{Path(path).name} was not loaded: reset the run before loading a model.",
+                              QMessageBox.Icon.Information)
+            return False
+        return self.load_model_file(path)
+
     def _open_dataset_dialog(self) -> None:
         if self.session.is_active:  # say so before the user picks a file in vain
             self._refuse_dataset_change()
@@ -116,10 +179,7 @@ class FileActions:
         current model. `quiet` reports in the banner instead of a dialog (used at start-up)."""
         path = Path(path)
         try:
-            network, metadata, timeline = load_model_with_timeline(path)
-            if network.layer_sizes[0] != 784 or network.layer_sizes[-1] != 10:
-                raise ModelFileError(f"{path}: the network has {network.layer_sizes[0]} inputs and "
-                                     f"{network.layer_sizes[-1]} outputs; Backprop Studio needs 784 and 10")
+            network, metadata, timeline = read_model(path)  # the reader `backprop-studio MODEL.npz` checks with
         except ModelFileError as e:
             if quiet:
                 self.banner.show_message(f"No ready-trained model: {e}")
@@ -281,3 +341,10 @@ class FileActions:
         if self.model_path is not None and not is_shipped(self.model_path):
             return self.model_path.parent
         return user_models_folder()
+
+
+def _local_paths(mime) -> list[Path]:
+    """The local files and folders a drag carries."""
+    if mime is None or not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]

@@ -81,6 +81,7 @@ class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):
             s.speed_label, s.elapsed_label, s.accuracy_label, s.progress)
         build_docks(self)
         self._build_loaders()
+        self.setAcceptDrops(True)  # model and dataset files (file_actions.py)
         self._connect()
         self._restore_layout()
         self._restore_training_settings()

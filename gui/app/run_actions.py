@@ -19,8 +19,13 @@ DIVERGENCE_ADVICE = ("Lower the learning rate α in the controls (for example to
 class RunActions:
     # -- training commands ---------------------------------------------------------------------------
     def start_training(self, paused: bool = False) -> bool:
+        """Start a run with the form's settings on the current dataset. False, and nothing starts,
+        when the settings are invalid or the training images are not ready (none yet, or another
+        dataset being read: the run would train on the previous one)."""
+        if self._refuse_while_data_not_ready():
+            return False
         config = self.controls.config()
-        if config is None or self.dataset is None:
+        if config is None:
             return False
         try:
             self.session.start(config, self.dataset, paused=paused)
@@ -30,6 +35,12 @@ class RunActions:
         self._began_run(config)
         self._save_training_settings()
         return True
+
+    def _refuse_while_data_not_ready(self) -> bool:
+        reason = self.data_wait_reason()
+        if reason:
+            self.statusBar().showMessage(reason, 5000)
+        return bool(reason)
 
     def _began_run(self, config: TrainConfig) -> None:
         self.controls.mark_started(config)
@@ -137,10 +148,7 @@ class RunActions:
         stop on screen by default) with the settings of its run. The new run counts epochs and
         its learning-rate schedule from zero; momentum and Adam start from zero as well."""
         stop = stop if stop is not None else self.timeline_bar.selected_stop
-        if stop is None:
-            return False
-        if self.dataset is None:
-            self.statusBar().showMessage("The training images are not loaded yet.", 5000)
+        if stop is None or self._refuse_while_data_not_ready():
             return False
         config = self._timeline_config(stop)
         if config is None:

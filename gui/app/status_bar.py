@@ -1,7 +1,13 @@
-"""The status bar: the dataset, what the run is doing, how far it is, and the test accuracy."""
+"""The status bar: the dataset, what the run is doing, how far it is, and the test accuracy.
+
+A temporary message (showMessage) is drawn left of the permanent labels; while one shows, the
+longest labels (the dataset, the model) give up room for it, ending in "…" (their whole text
+returns with the message's end), so neither the message is cut nor the window forced wider."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from engine.snapshot import RunState
@@ -12,13 +18,39 @@ STATE_TEXT = {
 }
 
 
+QWIDGETSIZE_MAX = (1 << 24) - 1
+SHORTEST_LABEL = 60
+"""Pixels an eliding label keeps however little room there is."""
+MESSAGE_ROOM = 24
+"""Pixels beside a temporary message's text: its margins and the gap to the first label."""
+
+
+class ElidingLabel(QLabel):
+    """A one-line label that, given less room than its text needs, shows the text's start and "…".
+    It asks for its whole text's width but can do with SHORTEST_LABEL pixels."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), SHORTEST_LABEL), hint.height())
+
+    def paintEvent(self, event) -> None:
+        rect = self.contentsRect()
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(self.text()) <= rect.width():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
+                         metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width()))
+
+
 class StudioStatusBar(QStatusBar):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.dataset_label = _label("currentDatasetLabel", "")
+        self.dataset_label = _label("currentDatasetLabel", "", eliding=True)
         self.state_label = _label("statusState", "What the training run is doing.")
         self.epoch_label = _label("statusEpoch", "The epoch in progress: one epoch is one pass over "
-                                                 "every training image.")
+                                                 "every training image.", eliding=True)
         self.step_label = _label("statusStep", "Mini-batch updates of W[l] and b[l] so far.")
         self.speed_label = _label("statusSpeed", "Training images processed per second.")
         self.elapsed_label = _label("statusElapsed", "Training time, pauses excluded.")
@@ -33,6 +65,31 @@ class StudioStatusBar(QStatusBar):
                       self.elapsed_label, self.accuracy_label):
             self.addPermanentWidget(label)
         self.addPermanentWidget(self.progress)
+        self.messageChanged.connect(self._make_room)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._make_room()
+
+    def _make_room(self, *_args) -> None:
+        """Narrow the eliding labels as far as a temporary message needs (or let them be whole)."""
+        eliding = [label for label in (self.dataset_label, self.epoch_label) if label.isVisibleTo(self)]
+        message = self.currentMessage()
+        wanted = [label.sizeHint().width() for label in eliding]
+        spacing = max(self.layout().spacing(), 0)
+        others = sum(max(widget.sizeHint().width(), widget.minimumWidth()) + spacing
+                     for widget in self._permanent_widgets() if widget not in eliding and widget.isVisibleTo(self))
+        room = (self.width() - self.fontMetrics().horizontalAdvance(message) - MESSAGE_ROOM - others
+                - spacing * len(eliding) - 16) if message else None  # 16: the size grip
+        for label, width in zip(eliding, wanted):
+            if room is None or sum(wanted) <= room:
+                label.setMaximumWidth(QWIDGETSIZE_MAX)
+            else:
+                label.setMaximumWidth(max(SHORTEST_LABEL, room * width // max(sum(wanted), 1)))
+
+    def _permanent_widgets(self):
+        return (self.dataset_label, self.state_label, self.epoch_label, self.step_label, self.speed_label,
+                self.elapsed_label, self.accuracy_label, self.progress)
 
     def show_dataset(self, dataset, loading_bundled: bool, opening_name: str | None) -> None:
         if dataset is not None:
@@ -63,6 +120,7 @@ class StudioStatusBar(QStatusBar):
             self.accuracy_label.setText(accuracy_text(accuracy, edited_accuracy))
             self.progress.setValue(0)
             self.progress.setFormat("Epoch progress")
+            self._hide_empty_labels()
             return
         epochs = snapshot.config.epochs
         finished = snapshot.state == RunState.FINISHED
@@ -76,10 +134,16 @@ class StudioStatusBar(QStatusBar):
         fraction = 1.0 if finished else snapshot.batch / max(snapshot.batches_per_epoch, 1)
         self.progress.setValue(round(fraction * 1000))
         self.progress.setFormat(f"Epoch {current}: {fraction:.0%}")
+        self._hide_empty_labels()
+
+    def _hide_empty_labels(self) -> None:
+        """An empty label would still take its margins from the message's room."""
+        for label in (self.step_label, self.speed_label, self.elapsed_label):
+            label.setVisible(bool(label.text()))
 
 
-def _label(object_name: str, tooltip: str) -> QLabel:
-    label = QLabel()
+def _label(object_name: str, tooltip: str, eliding: bool = False) -> QLabel:
+    label = ElidingLabel() if eliding else QLabel()
     label.setObjectName(object_name)
     label.setToolTip(tooltip)
     label.setContentsMargins(6, 0, 6, 0)

@@ -291,13 +291,16 @@ class ActivationsPanel(SnapshotPanel):
         self.layers_view.setToolTip(
             "What each layer outputs for this input: A[l] = g(W[l] A[l-1] + b[l]). Narrow layers are "
             "drawn as bars, wide ones as a grid of cells (unit 0 top left, numbered along rows).")
-        self.layers_view.setMinimumSize(260, MIN_HIDDEN_ROW_HEIGHT + MIN_OUTPUT_ROW_HEIGHT)
+        self.layers_view.setMinimumSize(200, MIN_HIDDEN_ROW_HEIGHT + MIN_OUTPUT_ROW_HEIGHT)
         self.layers_view.ci.setContentsMargins(0, 0, 0, 0)
         self.layers_view.ci.setSpacing(0)
 
         navigation = QHBoxLayout()
         navigation.setContentsMargins(0, 0, 0, 0)
         for button in (self.prev_button, self.next_button, self.random_button):
+            # The style's 80 px minimum for a push button would set the panel's (and the
+            # window's) minimum width; the text is what must fit.
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 16)
             navigation.addWidget(button)
         navigation.addStretch(1)
         navigation.addWidget(self.use_drawing_check)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import DEFAULT_PRESET, PRESETS, TrainConfig
+from engine.config import DEFAULT_PRESET, FULL_BATCH, PRESETS, TrainConfig
 from engine.snapshot import RunState
 from engine.trainer import LIVE_SETTINGS
 
@@ -68,6 +68,7 @@ class ControlsPanel(QWidget):
         self._n_train = n_train
         self._run_state = RunState.IDLE
         self._data_ready = True
+        self._data_wait_reason = ""
         self._valid = True
         self._updating = False   # filling fields from a preset: validate once at the end
         self._live_values = {}   # live settings the running trainer has, to send only changes
@@ -96,6 +97,7 @@ class ControlsPanel(QWidget):
                                         tooltip=TOOLTIPS["dropout"])
         self.schedule_combo = combo("scheduleCombo", OPTIONS["schedule"], TOOLTIPS["schedule"])
         self.batch_spin = int_spin("batchSizeSpin", (0, 1_000_000), TOOLTIPS["batch_size"])
+        self.full_batch_check = check_box("Full batch", "fullBatchCheck", TOOLTIPS["full_batch"])
         self.epochs_spin = int_spin("epochsSpin", (0, 100_000), TOOLTIPS["epochs"])
         self.seed_spin = int_spin("seedSpin", (0, 2_147_483_647), TOOLTIPS["seed"])
 
@@ -148,6 +150,7 @@ class ControlsPanel(QWidget):
                            ("reset", "Reset")):
             tip = f"{tips[name]} ({RUN_SHORTCUTS[name]})"
             setattr(self, f"{name}_button", button(text, f"{name}Button", tip))
+        self._run_tooltips = {b: b.toolTip() for b in (self.start_button, self.step_button)}
 
     def _build_layout(self) -> None:
         network_box = _form_box("Network", [
@@ -156,7 +159,8 @@ class ControlsPanel(QWidget):
         training_box = _form_box("Training", [
             ("Optimiser", self.optimizer_combo), ("Learning rate α", self.lr_spin), ("Momentum μ", self.momentum_spin),
             ("α schedule", self.schedule_combo), ("L2 decay λ", self.l2_spin), ("Dropout", self.dropout_spin),
-            ("Mini-batch m", self.batch_spin), ("Epochs", self.epochs_spin), ("Seed", self.seed_spin)])
+            ("Mini-batch m", self.batch_spin), ("", self.full_batch_check), ("Epochs", self.epochs_spin),
+            ("Seed", self.seed_spin)])
 
         augment_box = QGroupBox("Augmentation")
         augment_layout = QGridLayout()
@@ -197,7 +201,7 @@ class ControlsPanel(QWidget):
         for spin in (self.lr_spin, self.momentum_spin, self.l2_spin, self.dropout_spin, self.batch_spin,
                      self.epochs_spin, self.seed_spin, self.slow_motion_spin):
             spin.valueChanged.connect(self._on_field_changed)
-        for check in (self.shift_check, self.rotate_check, self.noise_check):
+        for check in (self.shift_check, self.rotate_check, self.noise_check, self.full_batch_check):
             check.toggled.connect(self._on_field_changed)
         self.slow_motion_slider.valueChanged.connect(
             lambda v: self.slow_motion_spin.setValue(v / SLOW_MOTION_SLIDER_STEPS_PER_S))
@@ -224,10 +228,16 @@ class ControlsPanel(QWidget):
         self._validate()
         self._update_enabled()
 
-    def set_data_ready(self, ready: bool) -> None:
-        """Start and Step wait for the training images (e.g. while they load)."""
+    def set_data_ready(self, ready: bool, reason: str = "") -> None:
+        """Start and Step wait for the training images (e.g. while they load); `reason`, shown in
+        their tooltips meanwhile, says what they wait for."""
         self._data_ready = ready
+        self._data_wait_reason = "" if ready else reason
         self._update_enabled()
+
+    @property
+    def data_ready(self) -> bool:
+        return self._data_ready
 
     def apply_preset(self, name: str) -> None:
         self.preset_combo.setCurrentIndex(self.preset_combo.findData(name))
@@ -247,7 +257,9 @@ class ControlsPanel(QWidget):
             self.momentum_spin.setValue(config.momentum)
             self.l2_spin.setValue(config.l2)
             self.dropout_spin.setValue(config.dropout)
-            self.batch_spin.setValue(config.batch_size)
+            self.full_batch_check.setChecked(config.full_batch)
+            if not config.full_batch:  # otherwise the number stays, for when full batch is unticked
+                self.batch_spin.setValue(config.batch_size)
             self.epochs_spin.setValue(config.epochs)
             self.seed_spin.setValue(config.seed)
             self.shift_check.setChecked(config.augment_shift > 0)
@@ -293,6 +305,8 @@ class ControlsPanel(QWidget):
                   "seed": self.seed_spin, "slow_motion_s": self.slow_motion_spin}
         for name, spin in fields.items():
             value = getattr(config, name)
+            if name == "batch_size" and value == FULL_BATCH:
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 return False
             if isinstance(spin, QSpinBox) and not isinstance(value, int):
@@ -318,7 +332,7 @@ class ControlsPanel(QWidget):
             "l2": self.l2_spin.value(),
             "dropout": self.dropout_spin.value(),
             "schedule": self.schedule_combo.currentData(),
-            "batch_size": self.batch_spin.value(),
+            "batch_size": FULL_BATCH if self.full_batch_check.isChecked() else self.batch_spin.value(),
             "epochs": self.epochs_spin.value(),
             "seed": self.seed_spin.value(),
             "augment_shift": AUGMENT_SHIFT_PX if self.shift_check.isChecked() else 0,
@@ -350,6 +364,9 @@ class ControlsPanel(QWidget):
         self.pause_button.setEnabled(active)
         self.pause_button.setText("Resume" if state in (RunState.PAUSED, RunState.DIVERGED) else "Pause")
         self.step_button.setEnabled(valid and state in (RunState.IDLE, RunState.PAUSED, RunState.DIVERGED))
+        for run_button, tip in self._run_tooltips.items():
+            waiting = not self._data_ready and self._data_wait_reason
+            run_button.setToolTip(f"{self._data_wait_reason}\n{tip}" if waiting else tip)
         self.stop_button.setEnabled(active)
         self.reset_button.setEnabled(has_run)
         for name, widget in self._field_widgets.items():
@@ -360,6 +377,8 @@ class ControlsPanel(QWidget):
         if not has_run:
             self.output_combo.setEnabled(self.loss_combo.currentData() != "ce")
         self.momentum_spin.setEnabled(self.optimizer_combo.currentData() == "momentum")
+        self.full_batch_check.setEnabled(not has_run)
+        self.batch_spin.setEnabled(not has_run and not self.full_batch_check.isChecked())
 
     def _on_pause_clicked(self) -> None:
         if self._run_state in (RunState.PAUSED, RunState.DIVERGED):

@@ -149,7 +149,7 @@ class LossPanel(EpochPlotPanel):
             "to follow the training again."
         )
         # "epoch (x0.001)" early in a run reads as a different unit; plain numbers do not.
-        plot_item = self._set_up_epoch_plot("loss", (0.0, 1.0), (240, 160), si_prefix=False)
+        plot_item = self._set_up_epoch_plot("loss", (0.0, 1.0), (240, 120), si_prefix=False)
         view_box = plot_item.vb
 
         raw_colour = translucent(TRAIN_COLOUR, RAW_ALPHA)
@@ -179,17 +179,23 @@ class LossPanel(EpochPlotPanel):
         self._build_hover(plot_item)
         self._add_cursor(plot_item)
 
-        # The legend sits under the plot, where it can never hide a curve.
+        # The legend sits under the plot, where it can never hide a curve: one short line,
+        # beside the plot's options, so the curves keep the height (the details in its tooltip).
         window = self.palette().window().color()
         self.legend = QLabel(" &nbsp; ".join((
             _legend_entry(_blend(raw_colour, window), "\u2501\u2501", "mini-batch loss"),
-            _legend_entry(TRAIN_COLOUR, "\u2501\u2501",
-                          f"smoothed (exponential moving average over ~{smoothing_span} batches)"),
-            _legend_entry(TRAIN_EPOCH_COLOUR, "\u2500\u25cf\u2500", "train (mean over each epoch)"),
-            _legend_entry(TEST_COLOUR, "\u2500\u25a0\u2500", "test (after each epoch)"),
+            _legend_entry(TRAIN_COLOUR, "\u2501\u2501", "smoothed"),
+            _legend_entry(TRAIN_EPOCH_COLOUR, "\u2500\u25cf\u2500", "train"),
+            _legend_entry(TEST_COLOUR, "\u2500\u25a0\u2500", "test"),
         )))
         self.legend.setObjectName("lossLegend")
+        self.legend.setToolTip(
+            "<b>mini-batch loss</b>: the loss of every mini-batch as it was trained on<br>"
+            f"<b>smoothed</b>: their exponential moving average over ~{smoothing_span} batches<br>"
+            "<b>train</b>: the mean training loss over each epoch (drawn at its middle)<br>"
+            "<b>test</b>: the loss on the test set after each epoch")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        # It wraps (under the options' height) only in a narrow panel.
         self.legend.setWordWrap(True)
         self.legend.setContentsMargins(4, 0, 4, 0)
 
@@ -205,17 +211,17 @@ class LossPanel(EpochPlotPanel):
             "click here (or double-click the plot) to follow again.", checked=True)
         self.follow_button.toggled.connect(self.set_follow)
 
-        options = QHBoxLayout()
-        options.setContentsMargins(4, 0, 4, 0)
-        options.addWidget(self.log_scale_check)
-        options.addWidget(self.follow_button)
-        options.addStretch(1)
+        self._below = QHBoxLayout()
+        self._below.setContentsMargins(0, 0, 4, 0)
+        self._below.setSpacing(4)
+        self._below.addWidget(self.legend, 1)
+        self._below.addWidget(self.log_scale_check)
+        self._below.addWidget(self.follow_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setSpacing(0)
         layout.addWidget(self.plot, 1)
-        layout.addWidget(self.legend)
-        layout.addLayout(options)
+        layout.addLayout(self._below)
 
         view_box.sigRangeChangedManually.connect(self._on_user_range_change)
         view_box.sigRangeChanged.connect(self._update_grid)
@@ -321,6 +327,22 @@ class LossPanel(EpochPlotPanel):
         return index
 
     # ------------------------------------------------------------- internals
+
+    def resizeEvent(self, event) -> None:
+        self._fit_legend(event.size().width())
+        super().resizeEvent(event)
+
+    def _fit_legend(self, width: int) -> None:
+        """Keep room under the plot for the lines the legend wraps to in a panel `width` px wide:
+        the panel's minimum height (hence its dock's) comes from minimum sizes, which know
+        nothing of wrapping, so the legend would otherwise be drawn over the plot's axis."""
+        margins = self._below.contentsMargins()
+        beside = sum(widget.sizeHint().width() for widget in (self.log_scale_check, self.follow_button))
+        room = width - beside - 2 * self._below.spacing() - margins.left() - margins.right()
+        least = self.legend.minimumHeight()
+        self.legend.setMinimumHeight(0)  # a QLabel's height for a width is never under its minimum
+        height = self.legend.heightForWidth(max(room, 1))
+        self.legend.setMinimumHeight(height if height > 0 else least)
 
     def _smooth(self, batch_x: np.ndarray, batch_loss: np.ndarray) -> np.ndarray:
         """The moving average, computed only for the points added since the last call when

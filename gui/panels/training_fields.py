@@ -75,7 +75,10 @@ TOOLTIPS = {
         "(smoothly down to 0 by the last epoch)."),
     "batch_size": (
         "The mini-batch size m: how many images are averaged for each gradient step. "
-        "The whole training set (60000) gives full-batch gradient descent, one step per epoch."),
+        "Full batch uses the whole training set instead, whatever its size."),
+    "full_batch": (
+        "Full-batch gradient descent: every step averages the gradient over the whole training set "
+        "(60,000 images for MNIST, or all of an opened dataset), one step per epoch, as in seed 002."),
     "epochs": "How many epochs to train: one epoch is one pass over every training image.",
     "seed": (
         "Random seed for the initial W[l], the shuffling of mini-batches and dropout. "

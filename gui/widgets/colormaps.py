@@ -166,6 +166,47 @@ def text_colour(widget: QWidget) -> QColor:
     return widget.palette().color(QPalette.ColorRole.WindowText)
 
 
+def relative_luminance(colour: QColor) -> float:
+    """WCAG 2 relative luminance of `colour` (0 black to 1 white)."""
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+    return 0.2126 * linear(colour.redF()) + 0.7152 * linear(colour.greenF()) + 0.0722 * linear(colour.blueF())
+
+
+def contrast_ratio(first: QColor, second: QColor) -> float:
+    """WCAG 2 contrast ratio of two colours, 1 (none) to 21 (black on white)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+NOTE_CONTRAST = 4.6
+"""Contrast of muted (grey) text with the window background: WCAG AA asks 4.5 for body text."""
+
+
+def muted_text_colour(palette: QPalette, contrast: float = NOTE_CONTRAST) -> QColor:
+    """A grey for footnotes and other explanations: the text colour moved toward the window
+    colour as far as it can go while keeping `contrast` against the window (for any theme).
+    Qt's disabled-text grey is far paler (about 1.6:1) and hard to read."""
+    text = palette.color(QPalette.ColorRole.WindowText)
+    window = palette.color(QPalette.ColorRole.Window)
+
+    def mix(fraction: float) -> QColor:
+        return QColor.fromRgbF(*(a + fraction * (b - a) for a, b in zip(
+            (text.redF(), text.greenF(), text.blueF()), (window.redF(), window.greenF(), window.blueF()))))
+
+    if contrast_ratio(text, window) <= contrast:
+        return QColor(text)
+    low, high = 0.0, 1.0  # contrast falls as the fraction grows: bisect for the last one that keeps it
+    for _ in range(20):
+        middle = 0.5 * (low + high)
+        if contrast_ratio(mix(middle), window) >= contrast:
+            low = middle
+        else:
+            high = middle
+    muted = mix(low)
+    return QColor(muted.red(), muted.green(), muted.blue())
+
+
 def style_plot(plot_item: pg.PlotItem, widget: QWidget) -> None:
     """Palette-coloured axes, so plots on a transparent background match the window theme."""
     colour = text_colour(widget)

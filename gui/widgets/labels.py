@@ -1,9 +1,10 @@
 """The labels every view builds the same way: one-line read-outs, headings and dimmed notes."""
 from __future__ import annotations
 
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QSizePolicy
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
+from .colormaps import muted_text_colour
 from .fields import named
 
 
@@ -23,8 +24,26 @@ def heading_label(text: str) -> QLabel:
     return label
 
 
-def note_label(text: str) -> QLabel:
-    label = QLabel(text)
+def mute(widget: QWidget) -> QWidget:
+    """Draw `widget`'s text in the muted grey of explanations (colormaps.muted_text_colour), which
+    keeps a readable contrast with the window; a disabled widget's grey would not."""
+    palette = QPalette(widget.palette())
+    palette.setColor(QPalette.ColorRole.WindowText, muted_text_colour(palette))
+    widget.setPalette(palette)
+    return widget
+
+
+def muted_colour_name(widget: QWidget | None = None) -> str:
+    """The muted grey of `mute` as "#rrggbb", for rich text (of the application's palette if
+    `widget` is None)."""
+    palette = widget.palette() if widget is not None else QApplication.palette()
+    return muted_text_colour(palette).name()
+
+
+def note_label(text: str, object_name: str = "") -> QLabel:
+    """A dimmed explanation, not a value: muted grey, wrapped to the width it gets."""
+    label = mute(QLabel(text))
     label.setWordWrap(True)
-    label.setEnabled(False)  # dimmed: an explanation, not a value
+    if object_name:
+        label.setObjectName(object_name)
     return label

@@ -151,12 +151,19 @@ class BackgroundPanel(SnapshotPanel):
         super().__init__(parent)
         self.network = None
         self.step = 0
+        self.source = ""
+        """Where the weights on screen came from when they are not a run's (snapshot.source,
+        e.g. "default.npz, 2,820 steps"); empty for a run's network."""
         self.dataset = None
         """The engine.data.Dataset (for views that `takes_dataset`)."""
         self.computed_step: int | None = None
         """The training step of the weights of the result on screen; None before the first."""
+        self.computed_source = ""
+        """`source` of the weights of the result on screen."""
         self._architecture = None
         self.status_label = readout_label(self.status_name, self.status_tooltip, "No network yet.")
+        # Wrapped, not cut: the end of the line says which weights the result shows.
+        self.status_label.setWordWrap(True)
         self.recompute_button = button("Recompute", self.recompute_name, self.recompute_tooltip)
         self.recompute_button.setEnabled(False)
         self.recompute_button.clicked.connect(self.compute)
@@ -201,6 +208,7 @@ class BackgroundPanel(SnapshotPanel):
         if self.shows(snapshot):
             return
         self.network, self.step = snapshot.network, snapshot.step
+        self.source = getattr(snapshot, "source", "") or ""
         if self.network.layer_sizes != self._architecture:
             self._architecture = self.network.layer_sizes
             self.new_architecture(self.network)
@@ -227,22 +235,36 @@ class BackgroundPanel(SnapshotPanel):
         if job is None:
             return
         message, function = job
-        step = self.step
+        step, source = self.step, self.source
         self.status_label.setText(message)
-        self.task.run(lambda: (step, function()))
+        self.task.run(lambda: (step, source, function()))
+
+    @staticmethod
+    def weights_name(step: int, source: str = "") -> str:
+        """Where weights came from: `source` for a loaded model (e.g. "default.npz, 2,820 steps"),
+        else the run's step ("step 1,234")."""
+        return source if source else f"step {step:,}"
+
+    def computed_weights(self) -> str:
+        """What the status says the result on screen was computed with, e.g. "weights from
+        default.npz, 2,820 steps" or "weights of step 1,234"; empty before the first result."""
+        if self.computed_step is None:
+            return ""
+        name = self.weights_name(self.computed_step, self.computed_source)
+        return f"weights from {name}" if self.computed_source else f"weights of {name}"
 
     def stale_note(self) -> str:
         """A sentence for the status while the weights on screen are newer than the result."""
-        if self.computed_step == self.step:
+        if self.computed_step == self.step and self.computed_source == self.source:
             return ""
-        return f"  The weights have changed since (step {self.step}): press Recompute."
+        return f"  The weights have changed since ({self.weights_name(self.step, self.source)}): press Recompute."
 
     def _enable_recompute(self) -> None:
         ready = self.network is not None and not (self.takes_dataset and self.dataset is None)
         self.recompute_button.setEnabled(ready and not self.busy)
 
     def _on_finished(self, outcome) -> None:
-        self.computed_step, result = outcome
+        self.computed_step, self.computed_source, result = outcome
         self.show_result(result)
         self.show_status()
         self.computed.emit()

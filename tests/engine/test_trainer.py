@@ -22,8 +22,8 @@ def _epochs(trainer):
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_learns_on_a_small_slice(small, name):
     config = PRESETS[name]
-    if config.batch_size > small.n_train:  # seed-002's full batch: the whole slice
-        config = config.with_changes(batch_size=small.n_train, epochs=30)
+    if config.full_batch:  # seed-002: one step per epoch over the whole slice
+        config = config.with_changes(epochs=30)
     else:
         config = config.with_changes(epochs=2)
     trainer = Trainer(config, small)
@@ -134,9 +134,11 @@ def test_impossible_settings_are_refused(small, bad):
 
 
 def test_full_batch_gradient_descent_uses_every_example(small):
-    trainer = Trainer(PRESETS["seed-002"].with_changes(batch_size=small.n_train, epochs=2), small)
+    trainer = Trainer(PRESETS["seed-002"].with_changes(epochs=2), small)  # batch_size "full"
+    assert trainer.batches_per_epoch == 1
     events = list(trainer.run())
     assert sum(isinstance(e, BatchEvent) for e in events) == 2
+    assert trainer.step == 2
 
 
 @pytest.mark.parametrize("name", ["gd", "momentum", "adam"])

@@ -34,6 +34,9 @@ class TrainConfig:
     augment_shift: int = 0
     augment_rotate: float = 0.0
     augment_noise: float = 0.0
+    augment_affine: float = 0.0     # scale in [1 - a, 1 + a] and shear in [-a, a] (engine/distortions.py)
+    augment_elastic: float = 0.0    # elastic deformation, pixels of displacement (RMS)
+    augment_thickness: float = 0.0  # stroke width: a blend of up to this much towards a 3x3 dilation or erosion
     dtype: str = "float32"
     slow_motion_s: float = 0.0
 
@@ -121,6 +124,12 @@ class TrainConfig:
             problems.append(f"augmentation rotation must be 0 to 45 degrees, got {self.augment_rotate}")
         if not (0 <= self.augment_noise <= 1):
             problems.append(f"augmentation noise must be 0 to 1, got {self.augment_noise}")
+        if not (0 <= self.augment_affine <= 0.5):
+            problems.append(f"augmentation scale and shear must be 0 to 0.5, got {self.augment_affine}")
+        if not (0 <= self.augment_elastic <= 4):
+            problems.append(f"elastic deformation must be 0 to 4 pixels, got {self.augment_elastic}")
+        if not (0 <= self.augment_thickness <= 1):
+            problems.append(f"stroke thickness change must be 0 to 1, got {self.augment_thickness}")
         if self.dtype not in ("float32", "float64"):
             problems.append("dtype must be float32 or float64")
         if not (0 <= self.slow_motion_s <= 10):

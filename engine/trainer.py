@@ -17,6 +17,7 @@ import numpy as np
 from .augment import augment_batch
 from .config import TrainConfig
 from .data import PIXEL_CODES, pixels_to_unit
+from .distortions import distort_batch
 from .gradient_flow import GradientFlowRecorder
 from .losses import one_hot
 from .network import Buffers, Network
@@ -26,7 +27,8 @@ from .schedules import lr_factor
 TRAIN_EVAL_SIZE = 10_000  # training examples scored at each evaluation (a fixed subset: cheap, unbiased)
 EVAL_CHUNK = 5_000
 LIVE_SETTINGS = frozenset({"lr", "momentum", "l2", "dropout", "schedule", "step_epochs", "gamma",
-                           "augment_shift", "augment_rotate", "augment_noise", "slow_motion_s"})
+                           "augment_shift", "augment_rotate", "augment_noise", "augment_affine",
+                           "augment_elastic", "augment_thickness", "slow_motion_s"})
 """Settings that may change while a run trains (Trainer.update_settings); the others shape the
 network or the run and stay as the run started."""
 """Examples per forward pass during evaluation: large enough for full-speed matrix products,
@@ -283,7 +285,13 @@ class Trainer:
         else:
             self.x_train.take(idx, axis=0, out=codes, mode="clip")
             _scale_codes(codes, rows)
-        if c.augment_shift or c.augment_rotate or c.augment_noise:
+        if c.augment_affine or c.augment_elastic or c.augment_thickness:
+            # One resampling for every geometric change (engine/distortions.py), then the noise.
+            rows = distort_batch(rows, self.rng, c.augment_shift, c.augment_rotate, c.augment_affine,
+                                 c.augment_elastic, c.augment_thickness)
+            if c.augment_noise:
+                rows = augment_batch(rows, self.rng, noise=c.augment_noise)
+        elif c.augment_shift or c.augment_rotate or c.augment_noise:
             rows = augment_batch(rows, self.rng, c.augment_shift, c.augment_rotate, c.augment_noise)
         X = rows.T                                   # (784, m): one example per column
         self.y_train_onehot.take(idx, axis=1, out=Y, mode="clip")

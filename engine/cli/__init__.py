@@ -1,7 +1,7 @@
-"""Headless commands: train, evaluate, bench. `python main.py --help` lists them.
+"""Headless commands: train, evaluate, bench, export. `python main.py --help` lists them.
 
-Exit codes: 0 success, 1 the run diverged, 2 a user mistake (bad flag value, missing or
-corrupt file) reported in one line on stderr.
+Exit codes: 0 success, 1 the run diverged or an exported file failed its check, 2 a user
+mistake (bad flag value, missing or corrupt file) reported in one line on stderr.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ..data import load_dataset
 from ..metrics import confusion_matrix, per_class_accuracy
 from ..modelio import load_model, save_model
 from ..trainer import BatchEvent, DivergedEvent, EpochEvent, Trainer, evaluate
+from .export import add_export_parser, cmd_export
 
 
 class UserError(Exception):
@@ -75,6 +76,10 @@ def build_parser():
     train.add_argument("--augment-shift", type=int, help="random shifts of up to N pixels")
     train.add_argument("--augment-rotate", type=float, help="random rotations of up to N degrees")
     train.add_argument("--augment-noise", type=float, help="Gaussian pixel noise standard deviation")
+    train.add_argument("--augment-affine", type=float, help="random scale (1 +- A) and shear (+-A), A up to 0.5")
+    train.add_argument("--augment-elastic", type=float, help="elastic deformation of about N pixels (0 to 4)")
+    train.add_argument("--augment-thickness", type=float,
+                       help="random stroke width: blend of up to N (0 to 1) towards thicker or thinner")
     train.add_argument("--dtype", choices=["float32", "float64"])
     train.add_argument("--stop-at", type=float, metavar="ACCURACY",
                        help="stop once test accuracy reaches this fraction (e.g. 0.98)")
@@ -92,6 +97,7 @@ def build_parser():
     bench.add_argument("--epochs", type=int, default=2)
     bench.add_argument("--data", help="dataset to use (default: bundled MNIST)")
     bench.add_argument("--json", action="store_true")
+    add_export_parser(commands)
     return parser
 
 
@@ -99,7 +105,8 @@ def _config_from_args(args):
     base = preset(args.preset)
     changes = {name: getattr(args, name) for name in (
         "hidden", "activation", "output_activation", "loss", "optimizer", "lr", "momentum", "batch_size",
-        "epochs", "seed", "l2", "dropout", "schedule", "augment_shift", "augment_rotate", "augment_noise", "dtype")}
+        "epochs", "seed", "l2", "dropout", "schedule", "augment_shift", "augment_rotate", "augment_noise",
+        "augment_affine", "augment_elastic", "augment_thickness", "dtype")}
     config = base.with_changes(**changes)
     # A non-softmax output with the preset's cross-entropy would be refused; choosing a
     # different output implies the squared error unless the loss was given.
@@ -232,7 +239,7 @@ def cmd_bench(args, out, err):
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "bench": cmd_bench}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "bench": cmd_bench, "export": cmd_export}
 
 
 def main(argv=None, out=None, err=None):

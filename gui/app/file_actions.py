@@ -12,13 +12,26 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.analysis import evaluation_report, history_to_csv, html_report
+from engine.cli.export import CHECK_IMAGES as ONNX_CHECK_IMAGES
+from engine.cli.export import INSTALL_ONNXRUNTIME, check_passed
+from engine.cli.export import TOLERANCE as ONNX_TOLERANCE
 from engine.data import Dataset
+from engine.exports import (
+    INSTALL_ONNX,
+    ExportError,
+    check_onnx,
+    export_onnx,
+    export_torch_state_dict,
+    torch_sequential_code,
+)
 from engine.modelio import ModelFileError, save_model
 from engine.snapshot import RunState, Snapshot
 
+from ..widgets.background import BackgroundTask
 from ..widgets.user_folders import is_shipped, user_models_folder
 from .dataset_loader import DatasetLoader, dataset_source
 from .exports import chunk_grid_image, png_bytes, report_figures, write_file
+from .menus import onnx_installed
 from .opening import MODEL, path_kind, read_model
 from .settings import remember_folder, remembered_folder
 
@@ -32,6 +45,10 @@ class FileActions:
         self._loader.loaded.connect(self._on_bundled_dataset_loaded)
         self._opening = DatasetLoader(self)   # a dataset the user chose
         self._opening.loaded.connect(self._on_dataset_opened)
+        self.onnx_check_task = BackgroundTask(self)  # runs an exported ONNX file next to the engine
+        self.onnx_check_task.finished.connect(self._on_onnx_checked)
+        self.onnx_check_task.failed.connect(self._on_onnx_check_failed)
+        self.onnx_check_result = None  # (path, OnnxCheck or None without onnxruntime) of the latest export
 
     def _load_bundled_dataset(self) -> None:
         self.status.state_label.setText("Loading MNIST\u2026")
@@ -275,6 +292,92 @@ class FileActions:
         return self._write_export(path, "HTML report",
                                   lambda: html_report(path, snapshot, evaluation, figures, title=title))
 
+    def export_onnx_file(self, path) -> bool:
+        """Write the network on screen as an ONNX file, then check it on up to 1,000 test images of
+        the current dataset with onnxruntime on a BackgroundTask; the result goes to the status bar
+        and a message."""
+        snapshot = self.displayed_snapshot
+        if snapshot is None:
+            self._report_no_network()
+            return False
+        network = snapshot.network
+        if not self._write_export(path, "ONNX file", lambda: export_onnx(network, path)):
+            return False
+        self.onnx_check_result = None
+        if self.dataset is None:
+            self.statusBar().showMessage(f"Exported the ONNX file to {path}; not checked: no test images are "
+                                         "loaded", 8000)
+            return True
+        x_rows = self.dataset.x_test[:ONNX_CHECK_IMAGES]
+        self.statusBar().showMessage(f"Exported the ONNX file to {path}; checking it on {len(x_rows):,} test "
+                                     "images\u2026")
+        self.onnx_check_task.run(lambda: (path, check_onnx(path, network, x_rows)))
+        return True
+
+    def export_torch_file(self, path) -> bool:
+        """Write the weights on screen as a PyTorch state_dict-shaped .npz and say which
+        nn.Sequential loads it."""
+        snapshot = self.displayed_snapshot
+        if snapshot is None:
+            self._report_no_network()
+            return False
+        network = snapshot.network
+        if not self._write_export(path, "PyTorch weights", lambda: export_torch_state_dict(network, path)):
+            return False
+        self.show_message("PyTorch weights exported",
+                          f"{path}\n\nThe arrays are named for this model:\n\n{torch_sequential_code(network)}"
+                          "\n\nThe README's \u201cExports for other tools\u201d shows how to load them.")
+        return True
+
+    def _on_onnx_checked(self, result) -> None:
+        path, check = result
+        self.onnx_check_result = result
+        if check is None:
+            text = f"not checked: onnxruntime is not installed ({INSTALL_ONNXRUNTIME})"
+            self.statusBar().showMessage(f"Exported the ONNX file to {path}; {text}", 8000)
+            self.show_message("ONNX file exported", f"{path}\n\nThe file was {text}.")
+            return
+        passed = check_passed(check)
+        agreement = "every predicted digit agrees" if check.predictions_agree else "some predicted digits differ"
+        figures = (f"largest difference {check.max_abs_difference:.1e} from the engine's probabilities"
+                   + ("" if check.max_abs_difference < ONNX_TOLERANCE else f" (must be below {ONNX_TOLERANCE:g})")
+                   + f"; {agreement}")
+        self.statusBar().showMessage(f"ONNX file {'checked' if passed else 'FAILED its check'} on "
+                                     f"{check.images:,} test images: {figures}", 10000)
+        self.show_message("ONNX export checked" if passed else "ONNX export does not match the engine",
+                          f"{path}\n\nRun with onnxruntime on {check.images:,} test images: {figures}.",
+                          QMessageBox.Icon.Information if passed else QMessageBox.Icon.Warning)
+
+    def _on_onnx_check_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"The exported ONNX file could not be checked: {message}", 10000)
+        self.show_message("ONNX file not checked", f"The file was written, but onnxruntime could not run it:"
+                          f"\n\n{message}", QMessageBox.Icon.Warning)
+
+    def _export_onnx_dialog(self) -> None:
+        if self.displayed_snapshot is None:  # said before the user picks a file in vain
+            self._report_no_network()
+            return
+        if not onnx_installed():
+            self.show_message("ONNX export needs the onnx package", f"{INSTALL_ONNX}\n\nNothing was written.",
+                              QMessageBox.Icon.Information)
+            return
+        self._export_dialog("Export ONNX", f"{self._export_stem()}.onnx", "ONNX models (*.onnx)",
+                            self.export_onnx_file)
+
+    def _export_torch_dialog(self) -> None:
+        if self.displayed_snapshot is None:
+            self._report_no_network()
+            return
+        self._export_dialog("Export PyTorch weights", f"{self._export_stem()}-torch.npz",
+                            "PyTorch weights (*.npz)", self.export_torch_file)
+
+    def _export_stem(self) -> str:
+        """The loaded model's name when it is on screen, else "network"."""
+        snapshot = self.displayed_snapshot
+        if snapshot is not None and snapshot.state == RunState.IDLE and self.model_path is not None:
+            return Path(self.model_path).stem
+        return "network"
+
     def _current_report(self, snapshot: Snapshot):
         """The evaluation report of `snapshot`'s network on the current dataset (computed now if needed)."""
         if self.dataset is None:
@@ -291,10 +394,11 @@ class FileActions:
     def _write_export(self, path, what: str, write) -> bool:
         try:
             write()
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, ExportError) as e:
             reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            where = "" if reason.startswith(str(path)) else f"{path}: "  # an ExportError names the file itself
             self.show_message(f"Could not export the {what}",
-                              f"{path}: {reason}\n\nNothing was written; any earlier file of that name is "
+                              f"{where}{reason}\n\nNothing was written; any earlier file of that name is "
                               "unchanged.", QMessageBox.Icon.Warning)
             return False
         remember_folder(self.settings, "exports", path)

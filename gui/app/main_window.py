@@ -156,6 +156,8 @@ class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):
                 (self.export_report_action, ("Export HTML report", "backprop-studio-report.html",
                                              "Web pages (*.html)", self.export_html_report))):
             made.triggered.connect(lambda _=False, a=args: self._export_dialog(*a))
+        self.export_onnx_action.triggered.connect(self._export_onnx_dialog)
+        self.export_torch_action.triggered.connect(self._export_torch_dialog)
         self.quit_action.triggered.connect(self.close)
         for name, made in self.layout_actions.items():
             made.triggered.connect(lambda _=False, n=name: self.layouts.switch(n))
@@ -328,8 +330,8 @@ class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):
         self.save_layout()
         close_export_dialogs(self)
         self.session.shutdown(CLOSE_TIMEOUT_S)
-        for loader in (self._loader, self._opening):
-            loader.wait()
+        for task in (self._loader, self._opening, self.onnx_check_task):
+            task.wait()
         super().closeEvent(event)
 
     def sizeHint(self) -> QSize:

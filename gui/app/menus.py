@@ -1,9 +1,13 @@
 """The window's menu bar, its actions, the layout switch and the message banner under them."""
 from __future__ import annotations
 
+import importlib.util
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QMenuBar, QToolButton, QVBoxLayout, QWidget
+
+from engine.exports import INSTALL_ONNX
 
 from ..panels.controls import RUN_SHORTCUTS
 from ..widgets.message_banner import MessageBanner
@@ -13,6 +17,18 @@ TRAINING_LAYOUT, ANALYSIS_LAYOUT = "training", "analysis"
 OPEN_DATASET_TIP = ("Train and test on other digit images: a folder of MNIST IDX files (pick any file in it), "
                     "a Keras-style .npz, or an mnist-in-csv file. Only while no run is active: a run keeps "
                     "the images it started with, so stop or reset it first.")
+EXPORT_ONNX_TIP = ("Save the network on screen as an ONNX file (opset 17: Gemm, activation, Softmax) for "
+                   "onnxruntime and other tools; with onnxruntime installed it is checked on 1,000 test images.")
+EXPORT_TORCH_TIP = ("Save the weights on screen as a PyTorch state_dict-shaped .npz (plain arrays) that an "
+                    "nn.Sequential of Linear layers loads; the README shows how.")
+
+
+def onnx_installed() -> bool:
+    """True when the optional onnx package can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("onnx") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def action(owner: QWidget, text: str, shortcut: str | None, tip: str) -> QAction:
@@ -48,6 +64,11 @@ def build_menus(window) -> None:
     w.export_report_action = action(
         w, "Export HTML &report\u2026", None,
         "Save one self-contained web page: settings, curves, confusion matrix and chunk grid.")
+    w.export_onnx_action = action(w, "&ONNX\u2026", None,
+                                  EXPORT_ONNX_TIP if onnx_installed() else f"{INSTALL_ONNX}. {EXPORT_ONNX_TIP}")
+    w.export_torch_action = action(w, "&PyTorch weights\u2026", None, EXPORT_TORCH_TIP)
+    w.export_onnx_action.setObjectName("export_onnx_action")
+    w.export_torch_action.setObjectName("export_torch_action")
     w.quit_action = action(w, "&Quit", "Ctrl+Q", "Close Backprop Studio.")
     w.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
     file_menu.addAction(w.open_dataset_action)
@@ -58,6 +79,10 @@ def build_menus(window) -> None:
     file_menu.addSeparator()
     for made in (w.export_chunks_action, w.export_history_action, w.export_report_action):
         file_menu.addAction(made)
+    w.export_menu = file_menu.addMenu("E&xport")
+    w.export_menu.setToolTipsVisible(True)
+    w.export_menu.addAction(w.export_onnx_action)
+    w.export_menu.addAction(w.export_torch_action)
     file_menu.addSeparator()
     file_menu.addAction(w.quit_action)
 

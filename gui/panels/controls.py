@@ -30,9 +30,12 @@ from engine.trainer import LIVE_SETTINGS
 from ..widgets.fields import button, check_box, combo, double_spin, int_spin, named, select, set_quietly
 from .ladder_spin_box import LadderSpinBox
 from .training_fields import (  # noqa: F401  (INVALID_STYLE, PRESET_TOOLTIP, SLOW_MOTION_...: re-exported)
+    AUGMENT_AFFINE,
+    AUGMENT_ELASTIC_PX,
     AUGMENT_NOISE_STD,
     AUGMENT_ROTATE_DEG,
     AUGMENT_SHIFT_PX,
+    AUGMENT_THICKNESS,
     FIELD_LABELS,
     INVALID_STYLE,
     MAX_SLOW_MOTION_S,
@@ -112,6 +115,10 @@ class ControlsPanel(QWidget):
         self.rotate_check = check_box(f"Rotate ±{AUGMENT_ROTATE_DEG:g}°", "augmentRotateCheck",
                                       TOOLTIPS["augment_rotate"])
         self.noise_check = check_box("Noise", "augmentNoiseCheck", TOOLTIPS["augment_noise"])
+        self.affine_check = check_box(f"Scale, shear ±{AUGMENT_AFFINE:.0%}", "augmentAffineCheck",
+                                      TOOLTIPS["augment_affine"])
+        self.elastic_check = check_box("Elastic", "augmentElasticCheck", TOOLTIPS["augment_elastic"])
+        self.thickness_check = check_box("Stroke width", "augmentThicknessCheck", TOOLTIPS["augment_thickness"])
 
         self.slow_motion_spin = double_spin("slowMotionSpin", (0.0, MAX_SLOW_MOTION_S), decimals=2, step=0.1,
                                             suffix=" s", tooltip=TOOLTIPS["slow_motion_s"])
@@ -135,6 +142,8 @@ class ControlsPanel(QWidget):
             "dropout": self.dropout_spin, "schedule": self.schedule_combo, "batch_size": self.batch_spin,
             "epochs": self.epochs_spin, "seed": self.seed_spin, "augment_shift": self.shift_check,
             "augment_rotate": self.rotate_check, "augment_noise": self.noise_check,
+            "augment_affine": self.affine_check, "augment_elastic": self.elastic_check,
+            "augment_thickness": self.thickness_check,
             "slow_motion_s": self.slow_motion_spin,
         }
 
@@ -167,6 +176,9 @@ class ControlsPanel(QWidget):
         augment_layout.addWidget(self.shift_check, 0, 0)
         augment_layout.addWidget(self.rotate_check, 0, 1)
         augment_layout.addWidget(self.noise_check, 1, 0)
+        augment_layout.addWidget(self.affine_check, 1, 1)
+        augment_layout.addWidget(self.elastic_check, 2, 0)
+        augment_layout.addWidget(self.thickness_check, 2, 1)
         augment_box.setLayout(augment_layout)
 
         slow_box = QGroupBox("Pause between mini-batches")
@@ -201,7 +213,8 @@ class ControlsPanel(QWidget):
         for spin in (self.lr_spin, self.momentum_spin, self.l2_spin, self.dropout_spin, self.batch_spin,
                      self.epochs_spin, self.seed_spin, self.slow_motion_spin):
             spin.valueChanged.connect(self._on_field_changed)
-        for check in (self.shift_check, self.rotate_check, self.noise_check, self.full_batch_check):
+        for check in (self.shift_check, self.rotate_check, self.noise_check, self.affine_check, self.elastic_check,
+                      self.thickness_check, self.full_batch_check):
             check.toggled.connect(self._on_field_changed)
         self.slow_motion_slider.valueChanged.connect(
             lambda v: self.slow_motion_spin.setValue(v / SLOW_MOTION_SLIDER_STEPS_PER_S))
@@ -265,6 +278,9 @@ class ControlsPanel(QWidget):
             self.shift_check.setChecked(config.augment_shift > 0)
             self.rotate_check.setChecked(config.augment_rotate > 0)
             self.noise_check.setChecked(config.augment_noise > 0)
+            self.affine_check.setChecked(config.augment_affine > 0)
+            self.elastic_check.setChecked(config.augment_elastic > 0)
+            self.thickness_check.setChecked(config.augment_thickness > 0)
             self.slow_motion_spin.setValue(config.slow_motion_s)
             self._base_config = config
         finally:
@@ -338,6 +354,9 @@ class ControlsPanel(QWidget):
             "augment_shift": AUGMENT_SHIFT_PX if self.shift_check.isChecked() else 0,
             "augment_rotate": AUGMENT_ROTATE_DEG if self.rotate_check.isChecked() else 0.0,
             "augment_noise": AUGMENT_NOISE_STD if self.noise_check.isChecked() else 0.0,
+            "augment_affine": AUGMENT_AFFINE if self.affine_check.isChecked() else 0.0,
+            "augment_elastic": AUGMENT_ELASTIC_PX if self.elastic_check.isChecked() else 0.0,
+            "augment_thickness": AUGMENT_THICKNESS if self.thickness_check.isChecked() else 0.0,
             "slow_motion_s": self.slow_motion_spin.value(),
         }
 

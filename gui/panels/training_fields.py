@@ -11,6 +11,9 @@ PRESET_ORDER = ("seed-000", "seed-002", "seed-003", "seed-004", "default")
 AUGMENT_SHIFT_PX = 2
 AUGMENT_ROTATE_DEG = 12.0
 AUGMENT_NOISE_STD = 0.1
+AUGMENT_AFFINE = 0.15
+AUGMENT_ELASTIC_PX = 1.5
+AUGMENT_THICKNESS = 0.5
 MAX_SLOW_MOTION_S = 2.0
 SLOW_MOTION_SLIDER_STEPS_PER_S = 100  # the slider moves in 10 ms steps
 
@@ -39,6 +42,7 @@ FIELD_LABELS = {
     "momentum": "Momentum μ", "l2": "L2 decay λ", "dropout": "Dropout", "schedule": "α schedule",
     "batch_size": "Mini-batch size", "epochs": "Epochs", "seed": "Seed",
     "augment_shift": "Shift", "augment_rotate": "Rotate", "augment_noise": "Noise",
+    "augment_affine": "Scale and shear", "augment_elastic": "Elastic", "augment_thickness": "Stroke width",
     "slow_motion_s": "Slow motion",
 }
 """How validation messages name each field of TrainConfig."""
@@ -92,6 +96,15 @@ TOOLTIPS = {
     "augment_noise": (
         f"Data augmentation: add random pixel noise (standard deviation {AUGMENT_NOISE_STD:g}) to "
         "each training image, so the network ignores speckles."),
+    "augment_affine": (
+        f"Data augmentation: stretch or squeeze each training image by up to ±{AUGMENT_AFFINE:.0%} in height "
+        "and width and slant it (shear), like digits written wider, narrower or in italics."),
+    "augment_elastic": (
+        f"Data augmentation: bend each training image by a smooth random displacement of about "
+        f"{AUGMENT_ELASTIC_PX:g} px (elastic deformation, Simard et al. 2003), like the wobble of a hand."),
+    "augment_thickness": (
+        "Data augmentation: draw each training image with a thicker or thinner pen (a random blend "
+        f"of up to {AUGMENT_THICKNESS:g} towards one pixel wider or narrower strokes)."),
     "slow_motion_s": (
         "Pause between mini-batches, to watch each update of W[l] and b[l] happen. "
         "0 trains at full speed. Changes apply immediately."),

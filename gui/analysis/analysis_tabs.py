@@ -24,6 +24,7 @@ from .large_chunks_panel import LargeChunksPanel
 from .math_panel import MathPanel
 from .mistakes_panel import MistakesPanel
 from .robustness_panel import RobustnessPanel
+from .transfer_panel import TransferPanel
 
 EVALUATE_TEXT = "Evaluate now"
 EVALUATING_TEXT = "Evaluating\u2026"
@@ -49,7 +50,12 @@ TABS = (
     (MathPanel, "Math",
      "Backpropagation step by step: every equation of one training step with its numbers, on seed 001's "
      "example or on one test image through the network on screen."),
+    (TransferPanel, "Transfer",
+     "MNIST's test accuracy next to the accuracy on digits from another source (fonts, a stroke model, or a "
+     "set you open), digit by digit, with the digits that transfer worst."),
 )
+
+
 def _tab_panel(index: int):
     return property(lambda self: self.panel(index), doc=f"The {TABS[index][1]} panel (built on first use).")
 
@@ -70,6 +76,7 @@ class AnalysisTabs(QTabWidget):
     histograms_panel = _tab_panel(6)
     gradient_flow_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is GradientFlowPanel))
     math_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is MathPanel))
+    transfer_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is TransferPanel))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

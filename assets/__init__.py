@@ -15,3 +15,5 @@ MNIST_DIR = asset_path("mnist")
 DEFAULT_MODEL = asset_path("models", "default.npz")
 ICON = asset_path("icons", "backprop-studio.svg")
 DESKTOP_ENTRY = asset_path("linux", "backprop-studio.desktop")
+OTHER_HANDWRITING = asset_path("handwriting", "other-digits.npz")
+"""A second test set that is not MNIST (fonts and a stroke model; README: "A second test set")."""

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from assets import asset_path
+from assets import OTHER_HANDWRITING
 from engine.analysis import evaluation_report
 from engine.data import load_dataset
 
@@ -26,7 +26,7 @@ from ..widgets.labels import heading_label, note_label
 from ..widgets.panel_base import BackgroundPanel
 from ..widgets.plot_widgets import plot_widget
 
-BUILT_IN_SET = asset_path("handwriting", "other-digits.npz")
+BUILT_IN_SET = OTHER_HANDWRITING
 WORST_SHOWN = 24
 OTHER_SET_FILTER = "Digit datasets (*.npz *.csv *ubyte *ubyte.gz *.idx *.gz);;All files (*)"
 

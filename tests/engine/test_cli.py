@@ -131,3 +131,28 @@ def test_main_py_and_entry_point_dispatch_to_the_cli(small_dir):
     bad = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", "--epochs", "-3"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "epochs" in bad.stderr
+
+
+def test_evaluate_on_mnist_also_reports_the_other_handwriting_set(tmp_path, monkeypatch, capsys):
+    import engine.cli as cli
+    from engine.analysis import thicken
+
+    data = load_mnist().subset(100, 400)
+    codes = np.round(thicken(np.asarray(data.x_test, dtype=np.float32), 2) * 255).astype(np.uint8)
+    other = tmp_path / "other.npz"
+    np.savez(other, x_train=codes[:20].reshape(-1, 28, 28), y_train=data.y_test[:20],
+             x_test=codes.reshape(-1, 28, 28), y_test=data.y_test)
+    monkeypatch.setattr(cli, "OTHER_HANDWRITING", other)
+    model = ROOT / "assets" / "models" / "default.npz"
+    assert main(["evaluate", str(model), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    network, _ = load_model(model)
+    expected = float(np.mean(network.predict(codes.astype(np.float32).T / 255) == data.y_test))
+    assert result["other_handwriting"]["n_test"] == 400
+    assert abs(result["other_handwriting"]["test_accuracy"] - expected) < 1e-9
+    assert result["test_accuracy"] > result["other_handwriting"]["test_accuracy"]
+    assert main(["evaluate", str(model)]) == 0
+    assert "other handwriting" in capsys.readouterr().out
+    monkeypatch.setattr(cli, "OTHER_HANDWRITING", tmp_path / "missing.npz")
+    assert main(["evaluate", str(model), "--json"]) == 0
+    assert "other_handwriting" not in json.loads(capsys.readouterr().out)

@@ -13,8 +13,8 @@ from support import ROOT
 
 SHIPPED = ["assets/mnist/train-images-idx3-ubyte.gz", "assets/mnist/train-labels-idx1-ubyte.gz",
            "assets/mnist/t10k-images-idx3-ubyte.gz", "assets/mnist/t10k-labels-idx1-ubyte.gz",
-           "assets/mnist/SHA256SUMS", "assets/models/default.npz", "assets/icons/backprop-studio.svg",
-           "assets/linux/backprop-studio.desktop"]
+           "assets/mnist/SHA256SUMS", "assets/models/default.npz", "assets/handwriting/other-digits.npz",
+           "assets/icons/backprop-studio.svg", "assets/linux/backprop-studio.desktop"]
 
 
 def _run(args, **kwargs):

@@ -104,6 +104,7 @@ class TransferPanel(BackgroundPanel):
         self._loader.run(lambda: load_dataset(Path(path)))
 
     def set_other(self, dataset) -> None:
+        self._loader.cancel()  # a set given now wins over one still being read (the built-in one at start)
         self.other = dataset
         self.source_label.setText(f"Second test set: {dataset.name}, {dataset.n_test:,} digits.")
         self.computed_step = None

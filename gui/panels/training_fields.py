@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit,
 
 from engine.config import TrainConfig
 
-PRESET_ORDER = ("seed-000", "seed-002", "seed-003", "seed-004", "default")
+PRESET_ORDER = ("seed-000", "seed-002", "seed-003", "seed-004", "default", "best")
 
 AUGMENT_SHIFT_PX = 2
 AUGMENT_ROTATE_DEG = 12.0
@@ -24,7 +24,8 @@ PRESET_TOOLTIP = (
     "Starting settings taken from the seeds. seed-000: 784-128-64-10 ReLU network, mini-batch gradient "
     "descent. seed-002: 784-10-10 trained by full-batch gradient descent (one step per epoch). "
     "seed-003: the same 784-10-10 with mini-batches. seed-004: 784-20-10-10 sigmoid network with a "
-    "squared-error cost. default: the quickest route to about 98% test accuracy."
+    "squared-error cost. default: the quickest route to about 98% test accuracy. best: 784-800-800-10 "
+    "with every distortion towards real handwriting: over 99% in a few minutes."
 )
 
 OPTIONS = {

@@ -143,3 +143,17 @@ def test_the_cli_takes_the_distortion_flags(small, tmp_path, capsys):
     assert cli_main(["train", "--preset", "seed-003", "--data", str(data), "--augment-elastic", "9"]) == 2
     assert "elastic" in capsys.readouterr().err
     json.dumps(config)
+
+
+def test_pixel_noise_is_standard_normal_per_row_and_replays_from_the_seed():
+    from engine.augment import gaussian_noise
+
+    noise = gaussian_noise(np.random.default_rng(3), 4000, 784)
+    assert noise.shape == (4000, 784) and noise.dtype == np.float32
+    assert abs(float(noise.mean())) < 0.01 and abs(float(noise.std()) - 1.0) < 0.01
+    # Rows are drawn independently: no two of the first rows are the same, and neighbouring
+    # pixels are uncorrelated.
+    assert len({row.tobytes() for row in noise[:200]}) == 200
+    assert abs(np.corrcoef(noise[:, :-1].ravel(), noise[:, 1:].ravel())[0, 1]) < 0.01
+    np.testing.assert_array_equal(noise, gaussian_noise(np.random.default_rng(3), 4000, 784))
+    assert not np.array_equal(noise, gaussian_noise(np.random.default_rng(4), 4000, 784))

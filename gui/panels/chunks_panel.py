@@ -22,6 +22,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from engine.analysis.neuron_order import INDEX, NEEDS_IMAGES, ORDER_NAMES, ORDERS, PROBE_IMAGES, order_neurons
 from engine.snapshot import RunState
 
 from ..widgets.colormaps import (
@@ -104,6 +105,10 @@ class ChunksPanel(SnapshotPanel):
         self._throttle = ThrottledRender(self._render, LIVE_INTERVAL_S, LIVE_DELAY_S, self)
         self._bar_label = COLOUR_BAR_LABELS[WEIGHTS]
         self._hint = HOVER_HINT
+        self._order_by = INDEX
+        self._order = None           # engine NeuronOrder of the neurons on screen
+        self._order_source = None    # (network, images) it was computed for
+        self._running = False
 
         self.title = QLabel(TITLES[WEIGHTS])
         self.title.setObjectName("chunksTitle")
@@ -121,6 +126,17 @@ class ChunksPanel(SnapshotPanel):
             "Weights: W[1] itself. Change since start: W[1] minus the weights this run started "
             "from, which shows what training has added so far (the random starting weights hide it).")
         self.view_combo.currentIndexChanged.connect(self._on_view_changed)
+
+        self.order_combo = QComboBox()
+        self.order_combo.setObjectName("chunksOrderCombo")
+        for by in ORDERS:
+            self.order_combo.addItem(f"Order: {ORDER_NAMES[by]}", by)
+        self.order_combo.setToolTip(
+            "The order of the chunks. Neuron number: as the network stores them. Weight size: largest "
+            "rows of W[1] first. How often it fires: the share of test images that switch it on, most "
+            "first. Class it pushes most: grouped by the digit whose score its output raises most. "
+            "While training runs the order is kept; it is sorted again when the run pauses or ends.")
+        self.order_combo.currentIndexChanged.connect(self._on_order_changed)
 
         self.fit_button = tool_button("Fit all", "chunksFitButton", "Zoom out to show every neuron's chunk.")
         self.fit_button.clicked.connect(self.fit_all)
@@ -170,6 +186,7 @@ class ChunksPanel(SnapshotPanel):
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.view_combo)
+        header.addWidget(self.order_combo)
         header.addStretch(1)
         header.addWidget(self.fit_button)
         hover_row = QHBoxLayout()
@@ -200,6 +217,7 @@ class ChunksPanel(SnapshotPanel):
             return
         self._network = snapshot.network
         self._weights = weights
+        self._running = snapshot.state == RunState.RUNNING
         same_grid = self._values is not None and self._values.shape == weights.shape
         # While running, the newest weights a moment later (and no sooner than the interval allows).
         self._throttle.request(live=snapshot.state == RunState.RUNNING and same_grid)
@@ -236,6 +254,21 @@ class ChunksPanel(SnapshotPanel):
         self.view_combo.setCurrentIndex(self.view_combo.findData(mode))
 
     @property
+    def order_by(self) -> str:
+        """How the chunks are ordered: one of engine.analysis.neuron_order.ORDERS."""
+        return self._order_by
+
+    def set_order(self, by: str) -> None:
+        if by not in ORDER_NAMES:
+            raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {by!r}")
+        self.order_combo.setCurrentIndex(self.order_combo.findData(by))
+
+    @property
+    def order(self) -> np.ndarray | None:
+        """order[k]: the neuron drawn in the k-th cell (row by row), or None before any drawing."""
+        return None if self._order is None else self._order.order
+
+    @property
     def showing_change(self) -> bool:
         """True when the picture is W[1] - W[1](0) (the change view with a known start)."""
         return self._showing_change
@@ -253,7 +286,7 @@ class ChunksPanel(SnapshotPanel):
     def atlas(self) -> np.ndarray | None:
         """The values drawn as a float atlas (see chunk_atlas): NaN in gaps and unused cells."""
         if self._atlas is None and self._values is not None:
-            self._atlas = chunk_atlas(self._values)[0]
+            self._atlas = chunk_atlas(self._values[self._order.order])[0]
         return self._atlas
 
     @property
@@ -284,7 +317,7 @@ class ChunksPanel(SnapshotPanel):
     def chunk_origin(self, neuron: int) -> tuple[int, int]:
         """(row, col) of the atlas pixel where `neuron`'s chunk starts."""
         _, _, cols, separator = self._grid
-        row, col = divmod(neuron, cols)
+        row, col = divmod(int(self._order.position[neuron]) if self._order is not None else neuron, cols)
         cell = CHUNK_SIDE + separator
         return row * cell, col * cell
 
@@ -298,8 +331,10 @@ class ChunksPanel(SnapshotPanel):
         row, y_in_cell = divmod(y, cell)
         if x_in_cell >= CHUNK_SIDE or y_in_cell >= CHUNK_SIDE or col >= cols or row >= rows:
             return None
-        neuron = int(row) * cols + int(col)
-        return neuron if neuron < n_chunks else None
+        cell_index = int(row) * cols + int(col)
+        if cell_index >= n_chunks:
+            return None
+        return int(self._order.order[cell_index]) if self._order is not None else cell_index
 
     def open_detail(self, neuron: int) -> ChunkDetailDialog:
         """Show (and raise) the detail window for `neuron`; the window is created once and reused."""
@@ -349,6 +384,9 @@ class ChunksPanel(SnapshotPanel):
         self._atlas = None
         self._showing_change = change
         self.scale = nice_ceiling(symmetric_scale(values))
+        self._update_order(architecture_changed)
+        if self._order.by != INDEX:
+            values = np.take(values, self._order.order, axis=0, out=self._buffers["sorted"])
         indices = diverging_indices(values, self.scale, out=self._buffers["indices"], work=self._buffers["work"])
         self._place(indices)
         self.image_item.setImage(self._display, autoLevels=False, levels=None)
@@ -382,6 +420,7 @@ class ChunksPanel(SnapshotPanel):
             "change": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
             "work": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
             "indices": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.uint8),
+            "sorted": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
         }
         # Gaps between used cells get the separator colour, cells after the last neuron
         # stay transparent; only the chunks themselves are rewritten per frame.
@@ -405,6 +444,29 @@ class ChunksPanel(SnapshotPanel):
         if last:
             cells[full_rows, :CHUNK_SIDE, :last, :CHUNK_SIDE] = (
                 indices[full_rows * cols:].reshape(last, CHUNK_SIDE, CHUNK_SIDE).transpose(1, 0, 2))
+
+    def _probe_images(self):
+        dataset = self.state.dataset if self.state is not None else None
+        return None if dataset is None else dataset.x_test[:PROBE_IMAGES]
+
+    def _update_order(self, architecture_changed: bool) -> None:
+        """Sort the neurons again for new weights, except while a run goes on: chunks that
+        swapped places every frame could not be followed."""
+        images = self._probe_images()
+        by = self._order_by if (self._order_by not in NEEDS_IMAGES or images is not None) else INDEX
+        source = (self._network, None if by not in NEEDS_IMAGES else images)
+        stale = self._order is None or self._order.by != by or architecture_changed
+        if stale or (not self._running and self._order_source != source):
+            self._order = order_neurons(self._network, by, source[1])
+            self._order_source = source
+        for row, key in enumerate(ORDERS):  # orders that need images wait for a dataset
+            item = self.order_combo.model().item(row)
+            item.setEnabled(key not in NEEDS_IMAGES or images is not None)
+
+    def _on_order_changed(self, _index: int) -> None:
+        self._order_by = self.order_combo.currentData()
+        if self._weights is not None:
+            self._render()
 
     def _scale_of_weights(self) -> float:
         """The colour scale of W[1] itself (the detail view always shows weights)."""
@@ -450,9 +512,11 @@ class ChunksPanel(SnapshotPanel):
         self._hovered = neuron
         row = self._values[neuron]
         what = "change since start" if self._showing_change else "weights"
+        order_note = self._order.describe(neuron) if self._order is not None else ""
         self.hover_label.setText(
             f"Neuron {neuron}:  {what} from {signed(float(row.min()))} to {signed(float(row.max()))},  "
-            f"bias b[1] = {signed(float(self._network.biases[0][neuron, 0]))}")
+            f"bias b[1] = {signed(float(self._network.biases[0][neuron, 0]))}"
+            + (f",  {order_note}" if order_note else ""))
         top, left = self.chunk_origin(neuron)
         self._hover_frame.setRect(QRectF(left, top, CHUNK_SIDE, CHUNK_SIDE))
         self._hover_frame.setVisible(True)
@@ -462,7 +526,8 @@ class ChunksPanel(SnapshotPanel):
             self.magnifier.setVisible(False)
 
     def _show_magnified(self, neuron: int) -> None:
-        pixels = np.ascontiguousarray(self._buffers["indices"][neuron].reshape(CHUNK_SIDE, CHUNK_SIDE))
+        cell_index = int(self._order.position[neuron]) if self._order is not None else neuron
+        pixels = np.ascontiguousarray(self._buffers["indices"][cell_index].reshape(CHUNK_SIDE, CHUNK_SIDE))
         image = QImage(pixels.data, CHUNK_SIDE, CHUNK_SIDE, CHUNK_SIDE, QImage.Format.Format_Indexed8)
         image.setColorTable(_colour_table())
         enlarged = image.scaled(MAGNIFIER_SIDE, MAGNIFIER_SIDE, Qt.AspectRatioMode.IgnoreAspectRatio,

@@ -13,8 +13,10 @@ from PySide6.QtCore import QByteArray, QRect, QRectF
 from PySide6.QtGui import QImage, QPalette
 from PySide6.QtWidgets import QApplication, QGraphicsView, QLabel, QWidget
 from qt_support import open_window, show_panel
+from support import DEFAULT_MODEL
 
 from engine.analysis import evaluation_report
+from engine.modelio import load_model
 from engine.snapshot import model_snapshot
 from gui.analysis.embedding_panel import EmbeddingPanel
 from gui.analysis.evaluation_panel import N_DIGITS, EvaluationPanel, accuracy_axis
@@ -151,7 +153,8 @@ def test_embedding_and_robustness_name_the_loaded_model(qtbot, window):
         window.show_analysis(panel)
         qtbot.waitUntil(lambda p=panel: p.computed_step is not None and not p.busy, timeout=WAIT_MS)
         text = panel.status_label.text()
-        assert "default.npz" in text and "2,820 steps" in text, text
+        steps = load_model(DEFAULT_MODEL)[1]["steps"]
+        assert "default.npz" in text and f"{steps:,} steps" in text, text
         assert "step 0" not in text, text
 
 

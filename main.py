@@ -6,6 +6,7 @@
     python main.py evaluate M.npz    score a saved model
     python main.py bench             measure the engine's speed
     python main.py export M.npz      write it as ONNX (--onnx) or PyTorch weights (--torch)
+    python main.py compare A B       two runs or models side by side (--json, --html OUT)
     python main.py --version         print the version
 
 A word that is no command, an unknown option or a file that cannot be read exits with code 2 and

@@ -9,11 +9,16 @@ A file may also hold a training timeline (engine.timeline), saved on request: th
 weights stacked as "timeline/W1".."timeline/WL" (n_stops, n_l, n_{l-1}) and "timeline/b1".. (n_stops,
 n_l), and one array per stop field ("timeline/step", "timeline/test_accuracy", ...). Files without
 one are exactly as before; a damaged timeline makes the whole file fail to load.
+
+A run file (engine.runs) is a model file with more: "history/..." arrays (the run's curves) and a
+"run" entry in the metadata. The model loaders here skip those arrays, so any model reader opens a
+run file as its final network; `read_model_file` hands them, unchecked, to the run loader.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,17 +36,32 @@ TIMELINE_PREFIX = "timeline/"
 TIMELINE_INT_FIELDS = ("step", "epoch", "batch", "batches_per_epoch", "grid_index")
 TIMELINE_FLOAT_FIELDS = ("loss", "train_accuracy", "test_accuracy")
 TIMELINE_BOOL_FIELDS = ("evaluated",)
+HISTORY_PREFIX = "history/"
+"""Arrays a run file adds (engine.runs); model loaders skip them."""
 
 
 class ModelFileError(ValueError):
     """A model file that cannot be loaded; the message names the file and the problem."""
 
 
-def save_model(path, network: Network, metadata=None, timeline=None):
+class ModelContents(NamedTuple):
+    """Everything a model file holds; `history` maps the "history/..." names to their arrays, unchecked."""
+    network: Network
+    metadata: dict
+    timeline: tuple
+    history: dict
+
+
+def save_model(path, network: Network, metadata=None, timeline=None, history=None):
     """Write `network` (and JSON-serialisable `metadata`) to `path` atomically; `timeline`, a
-    sequence of engine.timeline.TimelineStop of the same architecture, is saved with it."""
+    sequence of engine.timeline.TimelineStop of the same architecture, is saved with it, and so
+    are the arrays of `history`, a {name: array} mapping whose names start with HISTORY_PREFIX."""
     if timeline and not stops_fit(timeline, network):
         raise ValueError("the timeline's stops do not have the network's layer sizes")
+    history = dict(history or {})
+    misnamed = sorted(name for name in history if not name.startswith(HISTORY_PREFIX))
+    if misnamed:
+        raise ValueError(f"history array names must start with {HISTORY_PREFIX!r}, got {', '.join(misnamed)}")
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -58,6 +78,7 @@ def save_model(path, network: Network, metadata=None, timeline=None):
         arrays[f"b{l}"] = b
     if timeline:
         arrays.update(_timeline_arrays(timeline, network.n_layers))
+    arrays.update(history)
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
@@ -91,6 +112,13 @@ def load_model(path):
 def load_model_with_timeline(path):
     """Return (network, metadata, timeline stops) or raise ModelFileError; the stops are a tuple of
     engine.timeline.TimelineStop, empty for a file saved without a timeline. All-or-nothing too."""
+    network, metadata, timeline, _ = read_model_file(path)
+    return network, metadata, timeline
+
+
+def read_model_file(path) -> ModelContents:
+    """The whole file as a ModelContents, or ModelFileError. The network, metadata and timeline are
+    checked as load_model_with_timeline checks them; the history arrays are left to engine.runs."""
     path = Path(path)
 
     def fail(problem):
@@ -132,6 +160,7 @@ def load_model_with_timeline(path):
         raise fail("metadata is not a JSON object")
     n_layers = len(sizes) - 1
     timeline_contents = {key: contents.pop(key) for key in list(contents) if key.startswith(TIMELINE_PREFIX)}
+    history = {key: contents.pop(key) for key in list(contents) if key.startswith(HISTORY_PREFIX)}
     expected_keys = {f"{p}{l}" for l in range(1, n_layers + 1) for p in "Wb"}
     if set(contents) != expected_keys:
         missing, extra = expected_keys - set(contents), set(contents) - expected_keys
@@ -165,7 +194,7 @@ def load_model_with_timeline(path):
         raise fail(str(e)) from None
     shape = NetworkShape(tuple(sizes), hidden, output, loss, dtype.name)
     timeline = _timeline_stops(timeline_contents, shape, fail) if timeline_contents else ()
-    return network, metadata, timeline
+    return ModelContents(network, metadata, timeline, history)
 
 
 def _timeline_stops(contents, shape, fail):
@@ -199,14 +228,17 @@ def _timeline_stops(contents, shape, fail):
     layers = []
     for l in range(1, n_layers + 1):
         w, b = contents[f"{TIMELINE_PREFIX}W{l}"], contents[f"{TIMELINE_PREFIX}b{l}"]
+        checked = []
         for name, a, shape_expected in ((f"W{l}", w, (n, sizes[l], sizes[l - 1])), (f"b{l}", b, (n, sizes[l]))):
-            if a.shape != shape_expected or a.dtype != np.float16:
+            if a.shape != shape_expected or a.dtype.kind != "f" or a.dtype.itemsize != 2:
                 raise fail(f"timeline/{name} has shape {a.shape} and dtype {a.dtype}, "
                            f"expected {shape_expected} of float16")
             if not np.all(np.isfinite(a)):
                 raise fail(f"timeline/{name} contains NaN or infinite values")
+            a = a.astype(np.float16, copy=False)  # native byte order, whichever machine wrote the file
             a.setflags(write=False)  # the stops share these arrays: nobody may change them
-        layers.append((w, b.reshape(n, sizes[l], 1)))
+            checked.append(a)
+        layers.append((checked[0], checked[1].reshape(n, sizes[l], 1)))
     return tuple(
         TimelineStop(shape, tuple(w[i] for w, _ in layers), tuple(b[i] for _, b in layers),
                      **{name: columns[name][i] for name in fields})

@@ -27,12 +27,13 @@ def run_main(*argv, cwd=None):
     return result
 
 
-COMMAND_LIST = f"(commands: {', '.join(COMMANDS)})"  # train, evaluate, bench, and any added since
+COMMAND_LIST = f"(commands: {', '.join(COMMANDS)})"  # train, evaluate, bench, export, compare
 
 
 @pytest.mark.parametrize("argv, expected", [
     (["evalute", "model.npz"], f"unknown command 'evalute'; did you mean 'evaluate'? {COMMAND_LIST}"),
-    (["compare", "a.npz", "b.npz"], f"unknown command 'compare' {COMMAND_LIST}"),
+    (["predict", "a.npz"], f"unknown command 'predict' {COMMAND_LIST}"),
+    (["comapre", "a.npz", "b.npz"], f"unknown command 'comapre'; did you mean 'compare'? {COMMAND_LIST}"),
     (["trian"], "unknown command 'trian'; did you mean 'train'?"),
     (["--dat", "x.npz"], "unknown option '--dat'; did you mean '--data'?"),
 ])
@@ -58,6 +59,17 @@ def test_an_unreadable_file_exits_2_with_the_headless_commands_message(tmp_path)
     assert run_main(bad).message == evaluate.stderr.strip(), "the same reader, the same message"
 
 
+def test_compare_with_an_unreadable_file_exits_2_with_one_line_before_qt(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip file at all")
+    report = tmp_path / "report.html"
+    result = run_main("compare", DEFAULT_MODEL, bad, "--html", report)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stdout == "" and not report.exists()
+    assert result.message == f"error: {bad}: not a valid .npz archive (File is not a zip file)"
+    assert not result.imported_qt
+
+
 def test_version_prints_the_projects_version_before_qt():
     expected = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
     result = run_main("--version")
@@ -80,7 +92,7 @@ def test_version_falls_back_to_pyproject_when_not_installed(monkeypatch, capsys)
 
 def test_unknown_command_message_suggests_the_closest_command():
     assert unknown_command_message("evalute") == f"unknown command 'evalute'; did you mean 'evaluate'? {COMMAND_LIST}"
-    assert {"train", "evaluate", "bench"} <= set(COMMANDS)
+    assert {"train", "evaluate", "bench", "export", "compare"} <= set(COMMANDS)
     assert unknown_command_message("bnch").startswith("unknown command 'bnch'; did you mean 'bench'?")
 
 

@@ -10,6 +10,9 @@ Each topic lives in its own module; import from here or from the module itself:
 * dataset_stats:     per_digit_means, digit_counts
 * weight_stats:      weight_histograms
 * report:            history_to_csv, html_report
+
+Imported from their own modules only: compare (two runs side by side: compare_runs, match_neurons, ...;
+it loads SciPy when it first matches neurons), compare_report (its HTML page) and png (weights as PNG).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Headless commands: train, evaluate, bench, export. `python main.py --help` lists them.
+"""Headless commands: train, evaluate, bench, export, compare. `python main.py --help` lists them.
 
 Exit codes: 0 success, 1 the run diverged or an exported file failed its check, 2 a user
 mistake (bad flag value, missing or corrupt file) reported in one line on stderr.
@@ -16,9 +16,12 @@ from assets import OTHER_HANDWRITING
 
 from ..config import DEFAULT_PRESET, FULL_BATCH, PRESETS, preset
 from ..data import load_dataset
+from ..history import TrainingHistory
 from ..metrics import confusion_matrix, per_class_accuracy
-from ..modelio import load_model, save_model
+from ..modelio import load_model
+from ..runs import Run, RunHistory, now_iso, save_run
 from ..trainer import BatchEvent, DivergedEvent, EpochEvent, Trainer, evaluate
+from .compare import add_compare_parser, cmd_compare
 from .export import add_export_parser, cmd_export
 
 
@@ -86,7 +89,7 @@ def build_parser():
     train.add_argument("--stop-at", type=float, metavar="ACCURACY",
                        help="stop once test accuracy reaches this fraction (e.g. 0.98)")
     train.add_argument("--data", help="folder of IDX files (gz or raw), an .npz or a CSV (default: bundled MNIST)")
-    train.add_argument("--save", help="write the trained model to this .npz file")
+    train.add_argument("--save", help="write the trained model, with its curves, to this .npz file (a run file)")
     train.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
 
     ev = commands.add_parser("evaluate", help="score a saved model on the test set")
@@ -100,6 +103,7 @@ def build_parser():
     bench.add_argument("--data", help="dataset to use (default: bundled MNIST)")
     bench.add_argument("--json", action="store_true")
     add_export_parser(commands)
+    add_compare_parser(commands)
     return parser
 
 
@@ -159,12 +163,16 @@ def cmd_train(args, out, err):
         out.flush()
     started = time.perf_counter()
     last = None
+    history, elapsed = TrainingHistory(), []  # the curves a saved run keeps (engine/runs.py)
     for event in trainer.run():
         if isinstance(event, BatchEvent):
+            history.add_batch(event.epoch_progress, event.loss)
             progress.update(event, config.epochs)
         elif isinstance(event, EpochEvent):
             progress.clear()
             last = event
+            history.add_epoch(event)
+            elapsed.append(time.perf_counter() - started)
             if args.json:
                 out.write(json.dumps({"epoch": event.epoch, "train_loss": event.train_loss,
                                       "test_loss": event.test_loss, "test_accuracy": event.test_accuracy,
@@ -181,13 +189,14 @@ def cmd_train(args, out, err):
             err.write(event.message + "\n")
             return 1
     if args.save:
-        metadata = {"config": config.to_dict(), "epochs": trainer.epoch, "steps": trainer.step,
-                    "dataset": data.name,
-                    "test_accuracy": last.test_accuracy if last else None,
-                    "test_loss": last.test_loss if last else None,
-                    "training_seconds": time.perf_counter() - started}
+        curves = RunHistory.from_epoch_arrays(history.epoch_arrays(), *history.batch_arrays(), elapsed=elapsed)
+        # No name: the run is called after its file wherever the file is moved (engine/runs.py).
+        run = Run(name="", network=trainer.network, config=config, history=curves,
+                  dataset_name=data.name, created=now_iso(), steps=trainer.step, epochs=trainer.epoch,
+                  training_seconds=time.perf_counter() - started,
+                  test_accuracy=last.test_accuracy if last else None, test_loss=last.test_loss if last else None)
         try:
-            save_model(args.save, trainer.network, metadata)
+            save_run(args.save, run)
         except OSError as e:
             raise UserError(f"{args.save}: cannot write the model ({e.strerror or e})") from None
         if not args.json:
@@ -261,7 +270,8 @@ def cmd_bench(args, out, err):
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "bench": cmd_bench, "export": cmd_export}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "bench": cmd_bench, "export": cmd_export,
+            "compare": cmd_compare}
 
 
 def main(argv=None, out=None, err=None):

@@ -137,6 +137,11 @@ class ChunksPanel(SnapshotPanel):
             "first. Class it pushes most: grouped by the digit whose score its output raises most. "
             "While training runs the order is kept; it is sorted again when the run pauses or ends.")
         self.order_combo.currentIndexChanged.connect(self._on_order_changed)
+        for combo in (self.view_combo, self.order_combo):
+            # Shown whole when there is room; on a small screen the two share what there is.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.fit_button = tool_button("Fit all", "chunksFitButton", "Zoom out to show every neuron's chunk.")
         self.fit_button.clicked.connect(self.fit_all)

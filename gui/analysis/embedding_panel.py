@@ -1,7 +1,8 @@
 """How each layer arranges the test images: their activations projected to two dimensions.
 
 Every point is one test image, placed by the first two principal components of the chosen
-layer's activations and coloured by its true digit; misclassified images carry a black cross.
+layer's activations and coloured by its true digit; misclassified images carry a cross (in the
+text colour).
 In the pixels the digits overlap; layer by layer they should pull apart into clusters.
 """
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from engine.analysis import all_layer_activations, principal_components
 
-from ..widgets.colormaps import text_colour
+from ..widgets.colormaps import series_colours, text_colour
 from ..widgets.digit_image import DigitImage
 from ..widgets.labels import note_label
 from ..widgets.panel_base import BackgroundPanel
@@ -30,11 +30,6 @@ DEFAULT_POINTS = 2000
 IMAGE_SIDE = 28
 HOVER_IMAGE_SIDE = 112
 HOVER_RADIUS_PX = 8.0
-DIGIT_COLOURS = tuple(QColor(c) for c in (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"))
-"""Ten distinct colours, one per digit (matplotlib's "tab10")."""
-MISTAKE_COLOUR = QColor("black")
 HOVER_HINT = "Hover over a point to see its image; click it to probe it."
 
 
@@ -47,12 +42,13 @@ def layer_name(network, layer: int) -> str:
 
 
 def legend_html() -> str:
-    """Two columns of coloured dots with their digits, then the mistake cross."""
+    """Two columns of coloured dots with their digits (series_colours().digits), then the mistake cross."""
+    colours = series_colours().digits
     rows = []
     for digit in range(5):
         cells = []
         for d in (digit, digit + 5):
-            cells.append(f'<td><span style="color:{DIGIT_COLOURS[d].name()}; font-size:large">\u25cf</span>'
+            cells.append(f'<td><span style="color:{colours[d].name()}; font-size:large">\u25cf</span>'
                          f"&nbsp;{d}&nbsp;&nbsp;</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return ("<table cellspacing=0 cellpadding=0>" + "".join(rows) + "</table>"
@@ -109,15 +105,13 @@ class EmbeddingPanel(BackgroundPanel):
         plot_item.setLabel("bottom", "principal component 1")
         plot_item.setLabel("left", "principal component 2")
         self._digit_scatters = []
-        for colour in DIGIT_COLOURS:
-            scatter = pg.ScatterPlotItem(size=5, pen=pg.mkPen(None), brush=pg.mkBrush(colour))
+        for _digit in range(10):
+            scatter = pg.ScatterPlotItem(size=5, pen=pg.mkPen(None))
             plot_item.addItem(scatter)
             self._digit_scatters.append(scatter)
-        self._mistake_scatter = pg.ScatterPlotItem(size=9, symbol="x", pen=pg.mkPen(None),
-                                                   brush=pg.mkBrush(MISTAKE_COLOUR))
+        self._mistake_scatter = pg.ScatterPlotItem(size=9, symbol="x", pen=pg.mkPen(None))
         plot_item.addItem(self._mistake_scatter)
-        self._hover_marker = pg.ScatterPlotItem(size=14, pen=pg.mkPen(text_colour(self), width=2),
-                                                brush=pg.mkBrush(None))
+        self._hover_marker = pg.ScatterPlotItem(size=14, brush=pg.mkBrush(None))
         self._hover_marker.setZValue(10)
         plot_item.addItem(self._hover_marker, ignoreBounds=True)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -131,10 +125,11 @@ class EmbeddingPanel(BackgroundPanel):
         self.hover_label.setWordWrap(True)
         self.hover_label.setToolTip("The true label and the network's answer for the image under the pointer.")
         # The legend lives beside the plot, where it can never hide points.
-        self.legend_label = QLabel(legend_html())
+        self.legend_label = QLabel()
         self.legend_label.setObjectName("embeddingLegend")
         self.legend_label.setTextFormat(Qt.TextFormat.RichText)
-        self.legend_label.setToolTip("Point colour: the true digit. A black cross: the network answered wrongly.")
+        self.legend_label.setToolTip("Point colour: the true digit. A cross: the network answered wrongly.")
+        self._colour_items()
         # A wrapped note: one line would be cut at the right in a narrow dock.
         self.variance_label = note_label("", "embeddingVarianceLabel")
 
@@ -201,6 +196,17 @@ class EmbeddingPanel(BackgroundPanel):
         return nearest if distance[nearest] <= radius_px * radius_px else -1
 
     # ------------------------------------------------------------- internals
+
+    def restyle(self) -> None:
+        self._colour_items()
+        super().restyle()
+
+    def _colour_items(self) -> None:
+        for colour, scatter in zip(series_colours().digits, self._digit_scatters):
+            scatter.setBrush(pg.mkBrush(colour))
+        self._mistake_scatter.setBrush(pg.mkBrush(text_colour(self)))
+        self._hover_marker.setPen(pg.mkPen(text_colour(self), width=2))
+        self.legend_label.setText(legend_html())
 
     def new_architecture(self, network) -> None:
         previous = self.layer

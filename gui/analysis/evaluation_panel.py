@@ -11,6 +11,7 @@ below the matrix and the cell's tooltip) then still tells its count.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -29,12 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..widgets.colormaps import (
-    BAR_COLOUR,
-    HIGHLIGHT_COLOUR,
     HOVER_FRAME_COLOUR,
-    TRUE_LABEL_COLOUR,
     diverging_colormap,
+    diverging_words,
     make_colour_bar,
+    relative_luminance,
+    series_colours,
     style_plot,
     text_colour,
     translucent,
@@ -44,11 +45,12 @@ from ..widgets.image_grid import ImageGrid
 from ..widgets.panel_base import ReportPanel
 from ..widgets.plot_export import set_csv_table
 from ..widgets.plot_widgets import plot_widget
+from ..widgets.theme import appearance
 
 N_DIGITS = 10
 IMAGE_SIDE = 28
 SELECTION_HINT = "Click a cell of the confusion matrix to see its test images here."
-CLASS_TOOLTIP = ("Accuracy on the test images of each digit; the weakest digit is orange. "
+CLASS_TOOLTIP = ("Accuracy on the test images of each digit; the weakest digit is orange and outlined. "
                  "The numbers above the bars give the exact values.")
 MIN_CELL_FONT_PX = 7
 """Smallest pixel size of the cell numbers; a number that does not fit at it is hidden (the
@@ -58,12 +60,27 @@ CELL_PADDING_PX = 2
 ACCURACY_STEPS = (0.001, 0.002, 0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25)
 """Tick spacings of the per-digit accuracy axis."""
 MAX_ACCURACY_TICKS = 6
+DARK_CELL_TEXT, LIGHT_CELL_TEXT = QColor("#1a1a1a"), QColor("white")
+"""Numbers on the coloured cells: dark on pale cells, white on strong ones, whatever the theme."""
 
 
 def positive_half_colormap() -> pg.ColorMap:
-    """White (0) to red (most): the positive half of the shared diverging map, for counts."""
+    """White (0) to red or orange (most): the positive half of the diverging map in use, for counts."""
+    return _positive_half(appearance().colour_blind)
+
+
+@functools.lru_cache(maxsize=2)
+def _positive_half(_colour_blind: bool) -> pg.ColorMap:
+    # _colour_blind: the cache key of the map diverging_colormap() returns.
     colours = diverging_colormap().getLookupTable(0.5, 1.0, 256, alpha=False)
     return pg.ColorMap(np.linspace(0.0, 1.0, len(colours)), colours)
+
+
+def cell_text_colour(fraction: float) -> QColor:
+    """The number's colour on a mistakes cell coloured at `fraction` (0..1) of the map."""
+    background = positive_half_colormap().map(float(np.clip(fraction, 0.0, 1.0)), mode="qcolor")
+    # 0.18: where white and near-black text have about equal contrast with the cell.
+    return LIGHT_CELL_TEXT if relative_luminance(background) < 0.18 else DARK_CELL_TEXT
 
 
 def cell_values(confusion: np.ndarray, normalised: bool) -> np.ndarray:
@@ -152,9 +169,6 @@ class EvaluationPanel(ReportPanel):
         # --- confusion matrix
         self.confusion_plot = CompactLayoutWidget((400, 340))
         self.confusion_plot.setObjectName("confusionPlot")
-        self.confusion_plot.setToolTip(
-            "Rows: the true digit. Columns: the digit the network answered. The green diagonal holds "
-            "the correct answers; red cells are mistakes, darker for more. Click a cell to see its images.")
         matrix_item = self.confusion_plot.addPlot(row=0, col=0)
         self.matrix_item = matrix_item
         matrix_item.setMenuEnabled(False)
@@ -175,13 +189,11 @@ class EvaluationPanel(ReportPanel):
                                    autoLevels=False, levels=(0.0, 1.0))
         self.matrix_image.setRect(QRectF(0, 0, N_DIGITS, N_DIGITS))
         matrix_item.addItem(self.matrix_image)
-        self.colour_bar = make_colour_bar(self, positive_half_colormap(), self.matrix_image, "mistakes")
+        self.colour_bar = make_colour_bar(self, positive_half_colormap, self.matrix_image, "mistakes")
         self.confusion_plot.addItem(self.colour_bar, row=0, col=1)
-        diagonal_brush = QBrush(translucent(TRUE_LABEL_COLOUR, 90))
         self._diagonal_cells = []
         for d in range(N_DIGITS):
             cell = QGraphicsRectItem(QRectF(d, d, 1, 1))
-            cell.setBrush(diagonal_brush)
             cell.setPen(pg.mkPen(None))
             matrix_item.addItem(cell)
             self._diagonal_cells.append(cell)
@@ -225,7 +237,7 @@ class EvaluationPanel(ReportPanel):
         self.class_plot = plot_widget(self, "perClassAccuracyPlot", size_hint=(400, 240))
         self.class_plot.setToolTip(CLASS_TOOLTIP)
         class_item = self.class_plot.getPlotItem()
-        class_item.setTitle("Accuracy per digit (%)", color=text_colour(self).name(), size="9pt")
+        class_item.setTitle("Accuracy per digit (%)", size="9pt")
         class_item.setLabel("bottom", "true digit")
         # No "accuracy" label on the left axis: the title says it, and beside the matrix's colour-bar
         # title ("count (mistakes)") two vertical titles read as one. A margin keeps the two plots apart.
@@ -236,7 +248,7 @@ class EvaluationPanel(ReportPanel):
         self._set_accuracy_axis(*accuracy_axis([0.0]))
         set_csv_table(class_item, self._class_table)
         self.class_bars = pg.BarGraphItem(x=np.arange(N_DIGITS), height=np.zeros(N_DIGITS), width=0.7,
-                                          pen=pg.mkPen(None), brush=pg.mkBrush(BAR_COLOUR))
+                                          pen=pg.mkPen(None), brush=pg.mkBrush(series_colours().bar))
         class_item.addItem(self.class_bars)
         self._class_texts = []
         small = QFont(self.font())
@@ -292,6 +304,21 @@ class EvaluationPanel(ReportPanel):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addWidget(splitter, 1)
+        self.restyle()
+
+    def restyle(self) -> None:
+        negative, positive = diverging_words()
+        self.confusion_plot.setToolTip(
+            "Rows: the true digit. Columns: the digit the network answered. The green diagonal holds the "
+            f"correct answers; {positive} cells are mistakes, darker for more. Click a cell to see its images.")
+        diagonal_brush = QBrush(translucent(series_colours().true_label, 90))
+        for cell in self._diagonal_cells:
+            cell.setBrush(diagonal_brush)
+        for text in self._class_texts:
+            text.setColor(text_colour(self))
+        if self.report is not None:
+            self._render_matrix()
+            self._render_class_accuracy()
 
     # ------------------------------------------------------------------ API
 
@@ -485,14 +512,13 @@ class EvaluationPanel(ReportPanel):
         self.colour_bar.setLevels(levels)
         self.colour_bar.axis.setLabel("% of the true digit (mistakes)" if self.normalised else "count (mistakes)",
                                       color=text_colour(self).name())
-        dark_text, light_text = text_colour(self), QColor("white")
+        diagonal_text = text_colour(self)  # on the translucent green over the window
         for t in range(N_DIGITS):
             for p in range(N_DIGITS):
                 value = self.values[t, p]
                 text = self._cell_texts[t * N_DIGITS + p]
                 text.setText(cell_text(value, self.normalised))
-                strong = t != p and top > 0 and value / top > 0.6
-                text.setColor(light_text if strong else dark_text)
+                text.setColor(diagonal_text if t == p else cell_text_colour(value / top if top > 0 else 0.0))
                 self._cell_areas[t * N_DIGITS + p].setToolTip(self.cell_description(t, p))
         self._fit_cell_texts()
 
@@ -510,10 +536,14 @@ class EvaluationPanel(ReportPanel):
         weakest = int(np.argmin(accuracy))
         lower, ticks = accuracy_axis(measured)
         self._set_accuracy_axis(lower, ticks)
-        plain, highlight = pg.mkBrush(BAR_COLOUR), pg.mkBrush(HIGHLIGHT_COLOUR)
+        colours = series_colours()
+        plain, highlight = pg.mkBrush(colours.bar), pg.mkBrush(colours.highlight)
+        # Outlined as well as coloured, so colour is not the weakest digit's only mark.
+        outline = pg.mkPen(text_colour(self), width=1.5)
         # The bars rise from 0 as ever; the view cuts them at the axis' lower end.
         self.class_bars.setOpts(height=accuracy,
-                                brushes=[highlight if d == weakest else plain for d in range(N_DIGITS)])
+                                brushes=[highlight if d == weakest else plain for d in range(N_DIGITS)],
+                                pens=[outline if d == weakest else None for d in range(N_DIGITS)])
         for d, text in enumerate(self._class_texts):
             value = measured[d]
             text.setText("\u2013" if not np.isfinite(value) else f"{100 * value:.1f}")

@@ -1,7 +1,7 @@
 """Whether the gradient reaches every layer: gradient norms, update sizes and dead ReLU units, live.
 
-Three plots against (fractional) epochs, one line per weight layer in the same colour
-throughout: ||dW[l]|| (log scale), the update-to-weight ratio ||ΔW[l]|| / ||W[l]|| (log scale,
+Three plots against (fractional) epochs, one line per weight layer in the same colour and dash
+pattern throughout: ||dW[l]|| (log scale), the update-to-weight ratio ||ΔW[l]|| / ||W[l]|| (log scale,
 over the rule-of-thumb band around 1e-3) and the fraction of dead ReLU units on a fixed probe
 batch. Above them, one row per layer with its latest numbers and a warning badge when its
 gradients vanish or explode (thresholds in engine.gradient_flow).
@@ -38,11 +38,12 @@ from ..widgets.colormaps import (
     cache_item,
     major_ticks,
     nice_ceiling,
+    series_colours,
     style_plot,
-    text_colour,
     translucent,
 )
 from ..widgets.panel_base import SnapshotPanel
+from ..widgets.theme import appearance, follow_window_colour
 
 HISTORY_POINTS = 2000
 LOG_FLOOR, LOG_CEILING = 1e-12, 1e12
@@ -53,7 +54,9 @@ MIN_DEAD_RANGE = 0.1
 """The dead-unit axis shows at least 0..10 %, more when more units are dead."""
 AXIS_WIDTH = 52
 MAX_GRID_LINES = 8
-LAYER_COLOURS = ("#1f77b4", "#d95f02", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+LAYER_DASHES = ((Qt.PenStyle.SolidLine, "\u2501\u2501\u2501"), (Qt.PenStyle.DashLine, "\u2505\u2505"),
+                (Qt.PenStyle.DotLine, "\u2509\u2509\u2509"), (Qt.PenStyle.DashDotLine, "\u2501\u2509\u2501"))
+"""Each layer's line style and its sample in the row's name: layers differ in more than colour."""
 BAND_COLOUR = QColor("#2ca02c")
 WARNING_COLOURS = {EXPLODING: "#c0392b", VANISHING: "#4a6fa5"}
 
@@ -66,8 +69,19 @@ NO_RELU_TEXT = "no ReLU layers: dead units are counted for ReLU and leaky ReLU h
 
 
 def layer_colour(l: int) -> QColor:
-    """Colour of layer l (0-based) in every plot and row."""
-    return QColor(LAYER_COLOURS[l % len(LAYER_COLOURS)])
+    """Colour of layer l (0-based) in every plot and row, in the theme and palette in use."""
+    colours = series_colours().layers
+    return QColor(colours[l % len(colours)])
+
+
+def layer_pen(l: int) -> pg.QtGui.QPen:
+    return pg.mkPen(layer_colour(l), width=1.6, style=LAYER_DASHES[l % len(LAYER_DASHES)][0])
+
+
+def warning_colour(status: str) -> QColor:
+    """A warning's colour as text or a line on the plot's background (lighter on a dark theme)."""
+    colour = QColor(WARNING_COLOURS[status])
+    return colour.lighter(160) if appearance().dark else colour
 
 
 def warning_tooltip(layer: int, status: str, grad_norm: float, ratio: float, lr_scale: float = 1.0) -> str:
@@ -191,7 +205,7 @@ class GradientFlowPanel(SnapshotPanel):
         self.rows_layout.setVerticalSpacing(2)
         self.view = _FlowView()
         self.view.setObjectName("gradientFlowView")
-        self.view.setBackground(None)  # the window's colour, not pyqtgraph's black
+        follow_window_colour(self.view).setBackground(None)  # the window's colour, not pyqtgraph's black
         self.view.ci.layout.setVerticalSpacing(6)
         self._build_plots()
 
@@ -245,7 +259,6 @@ class GradientFlowPanel(SnapshotPanel):
     # ------------------------------------------------------------- building
 
     def _build_plots(self) -> None:
-        colour = text_colour(self)
         self.grad_plot = self._add_plot(0, "\u2016dW[l]\u2016: size of each layer's gradient (log scale)", "norm",
                                         axis=_DecadeAxis("left"))
         self.ratio_plot = self._add_plot(1, "\u2016\u0394W[l]\u2016 / \u2016W[l]\u2016: how far each update moves "
@@ -266,27 +279,23 @@ class GradientFlowPanel(SnapshotPanel):
                                         pen=pg.mkPen(translucent(BAND_COLOUR, 90)))
         self.band.setZValue(-50)
         self.ratio_plot.addItem(self.band, ignoreBounds=True)
-        label_colour = BAND_COLOUR.darker(140) if colour.lightness() < 128 else BAND_COLOUR.lighter(140)
         self.rule_line = pg.InfiniteLine(
             pos=math.log10(HEALTHY_RATIO), angle=0, movable=False,
             pen=pg.mkPen(BAND_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
             label=(f"rule of thumb {_number(HEALTHY_RATIO)} "
                    f"(band {_number(HEALTHY_BAND[0])}\u2013{_number(HEALTHY_BAND[1])})"),
-            labelOpts={"position": 0.02, "anchors": [(0, 1.25), (0, 1.25)], "color": label_colour,
-                       "fill": translucent(self.palette().window().color(), 190)})
+            labelOpts={"position": 0.02, "anchors": [(0, 1.25), (0, 1.25)]})
         self.ratio_plot.addItem(self.rule_line, ignoreBounds=True)
         self.threshold_lines = []
         # Labels on the inner side of their lines, which lie on the edges of the smallest range.
         for value, text, anchor in ((EXPLODING_RATIO, f"exploding above {_number(EXPLODING_RATIO)}", (1, 0)),
                                     (VANISHING_RATIO, f"vanishing below {_number(VANISHING_RATIO)}", (1, 1))):
-            status = EXPLODING if value == EXPLODING_RATIO else VANISHING
-            line_colour = QColor(WARNING_COLOURS[status])
             line = pg.InfiniteLine(pos=math.log10(value), angle=0, movable=False,
-                                   pen=pg.mkPen(translucent(line_colour, 150), width=1, style=Qt.PenStyle.DotLine),
-                                   label=text, labelOpts={"position": 0.98, "anchors": [anchor, anchor],
-                                                          "color": line_colour})
+                                   label=text, labelOpts={"position": 0.98, "anchors": [anchor, anchor]})
+            line.status = EXPLODING if value == EXPLODING_RATIO else VANISHING
             self.ratio_plot.addItem(line, ignoreBounds=True)
             self.threshold_lines.append(line)
+        self._colour_lines()
         for item in [self.band, self.rule_line, *self.threshold_lines]:
             cache_item(item)
         self.dead_plot.setYRange(0.0, MIN_DEAD_RANGE, padding=0.02)
@@ -300,6 +309,33 @@ class GradientFlowPanel(SnapshotPanel):
             "is a common rule of thumb (green band 1e-4 to 1e-2). Bottom: the share of each ReLU layer's units "
             "that never fire on a fixed set of training images; they pass no gradient back.")
 
+    def restyle(self) -> None:
+        self._colour_lines()
+        for l, curves in enumerate(zip(self.grad_curves, self.ratio_curves, self.dead_curves)):
+            for curve in curves:
+                curve.setPen(layer_pen(l))
+            self.rows[l][0].setText(self._layer_name(l))
+
+    def _colour_lines(self) -> None:
+        """The rule-of-thumb band's and the thresholds' labels, readable on the theme's background."""
+        dark, window = appearance().dark, self.palette().window().color()
+        self.rule_line.label.setColor(BAND_COLOUR.lighter(140) if dark else BAND_COLOUR.darker(140))
+        self.rule_line.label.fill = pg.mkBrush(translucent(window, 190))
+        for line in self.threshold_lines:
+            colour = warning_colour(line.status)
+            line.setPen(pg.mkPen(translucent(colour, 150), width=1, style=Qt.PenStyle.DotLine))
+            line.label.setColor(colour)
+        for item in [self.rule_line, *self.threshold_lines]:
+            item.label.update()
+            item.update()
+
+    def _layer_name(self, l: int) -> str:
+        sizes, n_layers = self._layer_sizes, len(self._layer_sizes) - 1
+        role = "output" if l == n_layers - 1 else "hidden"
+        return (f'<span style="color:{layer_colour(l).name()}; font-weight:bold">'
+                f"{LAYER_DASHES[l % len(LAYER_DASHES)][1]}</span>&nbsp;"
+                f"<b>W[{l + 1}]</b> {sizes[l]}\u2192{sizes[l + 1]} <i>{role}</i>")
+
     def _add_plot(self, row: int, title: str, name: str, axis: pg.AxisItem | None = None) -> pg.PlotItem:
         plot_item = self.view.addPlot(row=row, col=0, axisItems={"left": axis} if axis is not None else None)
         plot_item.setObjectName(f"gradientFlow{name.capitalize()}Plot")
@@ -307,13 +343,13 @@ class GradientFlowPanel(SnapshotPanel):
         plot_item.hideButtons()
         plot_item.setMouseEnabled(x=False, y=False)
         style_plot(plot_item, self)
-        plot_item.setTitle(title, color=text_colour(self).name(), size="9pt")
+        plot_item.setTitle(title, size="9pt")
         left = plot_item.getAxis("left")
         left.setWidth(AXIS_WIDTH)
         left.enableAutoSIPrefix(False)
         cache_axes(plot_item)
         plot_item.vb.disableAutoRange()
-        grid = HorizontalGrid(text_colour(self))
+        grid = HorizontalGrid(self)
         plot_item.addItem(grid, ignoreBounds=True)
         plot_item.grid_lines = grid
         return plot_item
@@ -333,7 +369,7 @@ class GradientFlowPanel(SnapshotPanel):
             curve.setData([], [])
         counts_dead = network.hidden_activation in ("relu", "leaky_relu")
         self.dead_plot.setTitle("Dead ReLU units: never active on a fixed probe of training images" if counts_dead
-                                else f"Dead units: {NO_RELU_TEXT}", color=text_colour(self).name(), size="9pt")
+                                else f"Dead units: {NO_RELU_TEXT}", size="9pt")
 
     def _build_layer_items(self, network) -> None:
         for curve in self.grad_curves + self.ratio_curves + self.dead_curves:
@@ -343,10 +379,8 @@ class GradientFlowPanel(SnapshotPanel):
             if widget is not None:
                 widget.deleteLater()
         self.grad_curves, self.ratio_curves, self.dead_curves, self.rows = [], [], [], []
-        sizes = network.layer_sizes
         for l in range(network.n_layers):
-            colour = layer_colour(l)
-            pen = pg.mkPen(colour, width=1.6)
+            pen = layer_pen(l)
             for plot_item, curves in ((self.grad_plot, self.grad_curves), (self.ratio_plot, self.ratio_curves)):
                 curve = plot_item.plot(pen=pen, connect="finite", autoDownsample=True, downsampleMethod="peak",
                                        clipToView=True)
@@ -356,9 +390,7 @@ class GradientFlowPanel(SnapshotPanel):
             if l == network.n_layers - 1:
                 dead.setVisible(False)  # the output layer is never counted
 
-            role = "output" if l == network.n_layers - 1 else "hidden"
-            name = QLabel(f'<span style="color:{colour.name()}; font-weight:bold">\u2501\u2501</span>&nbsp;'
-                          f"<b>W[{l + 1}]</b> {sizes[l]}\u2192{sizes[l + 1]} <i>{role}</i>")
+            name = QLabel(self._layer_name(l))
             name.setObjectName("gradientFlowLayerName")
             name.setTextFormat(Qt.TextFormat.RichText)
             numbers = QLabel()

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from engine.analysis import symmetric_range, weight_histograms
 from engine.snapshot import RunState
 
-from ..widgets.colormaps import TRAIN_COLOUR, style_plot, text_colour, translucent
+from ..widgets.colormaps import series_colours, style_plot, text_colour, translucent
 from ..widgets.panel_base import SnapshotPanel
+from ..widgets.theme import follow_window_colour
 
 BINS = 60
 
@@ -31,7 +32,7 @@ def _stats(values: np.ndarray) -> str:
 class _HistogramView(pg.GraphicsLayoutWidget):
     def __init__(self) -> None:
         super().__init__()
-        self.setBackground(None)  # the window's colour, not pyqtgraph's black
+        follow_window_colour(self).setBackground(None)  # the window's colour, not pyqtgraph's black
 
     def sizeHint(self) -> QSize:
         return QSize(520, 420)
@@ -111,8 +112,20 @@ class HistogramsPanel(SnapshotPanel):
 
     # ------------------------------------------------------------- internals
 
+    def restyle(self) -> None:
+        self._show_legend()
+        for current_items, reference_items in zip(self._current_items, self._reference_items):
+            for current, reference in zip(current_items, reference_items):
+                self._colour_items(current, reference)
+
+    def _colour_items(self, current: pg.PlotDataItem, reference: pg.PlotDataItem) -> None:
+        colour = series_colours().train
+        current.setBrush(pg.mkBrush(translucent(colour, 150)))
+        current.setPen(pg.mkPen(colour, width=1))
+        reference.setPen(pg.mkPen(translucent(text_colour(self), 170), width=1.5, style=Qt.PenStyle.DashLine))
+
     def _show_legend(self) -> None:
-        colour = TRAIN_COLOUR.name()
+        colour = series_colours().train.name()
         reference = ("dashed: the reference (first network shown)" if self.reference is not None
                      else "no reference yet")
         self.legend_label.setText(f'<span style="color:{colour}">\u25a0</span> now   '
@@ -121,9 +134,6 @@ class HistogramsPanel(SnapshotPanel):
     def _build_plots(self, n_layers: int) -> None:
         self.view.clear()
         self._plots, self._current_items, self._reference_items = [], [], []
-        fill = pg.mkBrush(translucent(TRAIN_COLOUR, 150))
-        outline = pg.mkPen(TRAIN_COLOUR, width=1)
-        reference_pen = pg.mkPen(translucent(text_colour(self), 170), width=1.5, style=Qt.PenStyle.DashLine)
         for l in range(n_layers):
             row_plots, row_current, row_reference = [], [], []
             for col in range(2):
@@ -136,9 +146,10 @@ class HistogramsPanel(SnapshotPanel):
                 plot_item.getAxis("left").setWidth(52)  # room for counts such as 25000
                 plot_item.getAxis("bottom").enableAutoSIPrefix(False)
                 # A title from the start, so the layout keeps room for it (see _render).
-                plot_item.setTitle(f"{'Wb'[col]}[{l + 1}]", color=text_colour(self).name(), size="9pt")
-                current = plot_item.plot([0.0, 1.0], [0.0], stepMode="center", fillLevel=0, brush=fill, pen=outline)
-                reference = plot_item.plot([0.0, 1.0], [0.0], stepMode="center", pen=reference_pen)
+                plot_item.setTitle(f"{'Wb'[col]}[{l + 1}]", size="9pt")
+                current = plot_item.plot([0.0, 1.0], [0.0], stepMode="center", fillLevel=0)
+                reference = plot_item.plot([0.0, 1.0], [0.0], stepMode="center")
+                self._colour_items(current, reference)
                 row_plots.append(plot_item)
                 row_current.append(current)
                 row_reference.append(reference)
@@ -170,10 +181,8 @@ class HistogramsPanel(SnapshotPanel):
             w_ref.setData(reference.weight_edges, reference.weight_counts)
             b_ref.setData(reference.bias_edges, reference.bias_counts)
             weights, biases = network.weights[l], network.biases[l]
-            w_plot.setTitle(f"W[{l + 1}]: {weights.size:,} weights, {_stats(weights)}",
-                            color=text_colour(self).name(), size="9pt")
-            b_plot.setTitle(f"b[{l + 1}]: {biases.size:,} biases, {_stats(biases)}",
-                            color=text_colour(self).name(), size="9pt")
+            w_plot.setTitle(f"W[{l + 1}]: {weights.size:,} weights, {_stats(weights)}", size="9pt")
+            b_plot.setTitle(f"b[{l + 1}]: {biases.size:,} biases, {_stats(biases)}", size="9pt")
             for plot_item, (lo, hi), counts in (
                     (w_plot, ranges[l][0], (current.weight_counts, reference.weight_counts)),
                     (b_plot, ranges[l][1], (current.bias_counts, reference.bias_counts))):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from engine.analysis import large_chunks, maximize_activations, output_patterns
 
-from ..widgets.colormaps import SEPARATOR_COLOUR, diverging_colormap, diverging_lut, symmetric_scale
+from ..widgets.colormaps import SEPARATOR_COLOUR, diverging_colormap, diverging_lut, diverging_words, symmetric_scale
 from ..widgets.fields import named
 from ..widgets.image_grid import ImageGrid
 from ..widgets.labels import heading_label, note_label, readout_label
@@ -78,6 +78,22 @@ class LargeChunksPanel(BackgroundPanel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+        self._describe_colours()
+
+    def restyle(self) -> None:
+        self._describe_colours()
+        if self.network is not None:
+            self.take_network(self.network)  # the weight pictures in the map in use
+        super().restyle()
+
+    def _describe_colours(self) -> None:
+        negative, positive = diverging_words()
+        self.fields_grid.setToolTip(
+            f"Row i of W[2]\u00b7W[1] as a 28\u00d728 picture: {positive} pixels raise second-layer neuron i, "
+            f"{negative} ones lower it, as long as the first-layer neurons in between are active. Scroll to zoom.")
+        self.patterns_grid.setToolTip(
+            f"Row d of W[L]\u00b7\u00b7\u00b7W[1]: ink on {positive} pixels raises the score of digit d, ink on "
+            f"{negative} pixels lowers it, if all hidden neurons were active.")
 
     # ------------------------------------------------------------------ building
 
@@ -85,10 +101,7 @@ class LargeChunksPanel(BackgroundPanel):
         self.fields_title = heading_label("Layer-2 fields")
         self.fields_grid = ImageGrid("weight product  (white = 0)", diverging_colormap())
         self.fields_hover = _describe_hovered_cell(
-            self.fields_grid, "largeChunksFields",
-            "Row i of W[2]\u00b7W[1] as a 28\u00d728 picture: red pixels raise second-layer neuron i, blue ones "
-            "lower it, as long as the first-layer neurons in between are active. Scroll to zoom.",
-            "largeChunksFieldsHover", self._field_text)
+            self.fields_grid, "largeChunksFields", "", "largeChunksFieldsHover", self._field_text)
         self.fields_note = note_label(
             "This product skips the first layer's activation function and biases: it is exact only where "
             "every first-layer neuron is on. Compare with the maximised inputs, which use the real network.")
@@ -151,9 +164,6 @@ class LargeChunksPanel(BackgroundPanel):
         self.patterns_title = heading_label("Output patterns")
         self.patterns_grid = ImageGrid("weight product  (white = 0)", diverging_colormap(), zoomable=False)
         self.patterns_grid.setObjectName("outputPatterns")
-        self.patterns_grid.setToolTip(
-            "Row d of W[L]\u00b7\u00b7\u00b7W[1]: ink on red pixels raises the score of digit d, ink on blue "
-            "pixels lowers it, if all hidden neurons were active.")
         self.patterns_note = note_label("")
         tab = QWidget()
         layout = QVBoxLayout(tab)

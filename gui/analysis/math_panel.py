@@ -36,6 +36,7 @@ from engine.analysis.stepthrough import (
     seed_001_example,
 )
 
+from ..widgets.colormaps import diverging_words, text_accent
 from ..widgets.fields import combo
 from ..widgets.flow_layout import FlowLayout
 from ..widgets.labels import muted_colour_name
@@ -351,6 +352,11 @@ class MathPanel(SnapshotPanel):
         self.current_index = 0
         self._recompute()
 
+    def restyle(self) -> None:
+        # The legend, the equation's colour and the matrices' tints, in the new colours.
+        self._show_mode_controls()
+        self._show_step()
+
     def _show_mode_controls(self) -> None:
         image_mode = self.mode == MODE_IMAGE
         for widget in (self.image_spin, self.image_label, self.image_caption):
@@ -425,7 +431,7 @@ class MathPanel(SnapshotPanel):
         self.step_combo.setCurrentIndex(self.current_index)
         self.title_label.setText(step.title)
         self.equation_label.setText(step.equation)
-        self.equation_label.setStyleSheet(f"color: {colour};")
+        self.equation_label.setStyleSheet(f"color: {text_accent(PHASE_COLOURS[step.phase]).name()};")
         self.note_label.setText(step.note)
         summary = self.step_through.summary
         editable = self.mode == MODE_EXAMPLE
@@ -504,7 +510,7 @@ class MathPanel(SnapshotPanel):
         self.grids = []
 
     def _show_error(self, text: str) -> None:
-        self.message_label.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.message_label.setStyleSheet(f"color: {text_accent(QColor(ERROR_COLOUR)).name()};")
         self.message_label.setText(text)
 
     def _show_info(self, text: str) -> None:
@@ -517,9 +523,10 @@ class MathPanel(SnapshotPanel):
             return (f"<span style='background:{HIGHLIGHT_FILL[state].name()}; color:#1a1a1a; "
                     f"border:1px solid {HIGHLIGHT_FRAME[state].name()};'>&nbsp;{text}&nbsp;</span>")
         grey = muted_colour_name()
+        negative, positive = diverging_words()
         return (f"{chip(HOVERED, 'under the mouse')}&nbsp;&nbsp;{chip(SOURCE, 'the numbers it is computed from')}"
                 f"&nbsp;&nbsp;{chip(DEPENDENT, 'the results it feeds')}&nbsp;&nbsp;"
-                f"<span style='color:{grey}'>cell tint: blue negative, red positive</span>"
+                f"<span style='color:{grey}'>cell tint: {negative} negative, {positive} positive</span>"
                 + (f"<br><span style='color:{grey}'>Rows and columns are numbered from 1 as in the seeds: output row "
                    "k + 1 is digit k; an input row is a pixel, numbered row by row across the 28\u00d728 image."
                    "</span>" if image_mode else ""))

@@ -25,11 +25,14 @@ from engine.analysis.stepthrough import format_value
 
 from ..widgets.colormaps import HOVER_FRAME_COLOUR, diverging_colour
 from ..widgets.labels import mute, muted_colour_name
+from ..widgets.theme import appearance
 
 HOVERED, SOURCE, DEPENDENT = "hovered", "source", "dependent"
 HIGHLIGHT_FILL = {HOVERED: HOVER_FRAME_COLOUR, SOURCE: QColor("#ffd8a8"), DEPENDENT: QColor("#c8ecc9")}
 HIGHLIGHT_FRAME = {HOVERED: QColor("#b38f00"), SOURCE: QColor("#e8590c"), DEPENDENT: QColor("#2b8a3e")}
 HIGHLIGHT_TEXT = QColor("#1a1a1a")  # highlights are light on any palette, so their text is dark
+RESULT_COLOURS = {False: "#2b8a3e", True: "#69c77a"}
+"""The result's name, in green on a light and on a dark theme."""
 VALUE_ROLE = Qt.ItemDataRole.UserRole
 HIGHLIGHT_ROLE = Qt.ItemDataRole.UserRole + 1
 TINT_ALPHA = 70
@@ -85,7 +88,7 @@ class MatrixGrid(QFrame):
         caption = QLabel()
         caption.setObjectName("mathMatrixCaption")
         caption.setTextFormat(Qt.TextFormat.RichText)
-        colour = "#2b8a3e" if is_result else "palette(text)"
+        colour = RESULT_COLOURS[appearance().dark] if is_result else "palette(text)"
         pencil = " <span style='color:#e8590c'>\u270e editable</span>" if editable else ""
         caption.setText(f"<b style='color:{colour}'>{matrix.name}</b>&nbsp;&nbsp;"
                         f"<span style='color:{muted_colour_name(caption)}'>{matrix.shape_text()}</span>{pencil}")
@@ -175,7 +178,7 @@ class MatrixGrid(QFrame):
             item.setBackground(HIGHLIGHT_FILL[state])
             item.setForeground(HIGHLIGHT_TEXT)
             return
-        # A faint tint of the app's diverging map: blue negative, red positive, none at zero.
+        # A faint tint of the diverging map in use: blue negative, red (orange) positive, none at zero.
         tint = diverging_colour(value / scale if scale > 0 else 0.0)
         tint.setAlpha(TINT_ALPHA if value != 0 else 0)
         item.setBackground(tint)

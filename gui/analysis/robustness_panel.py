@@ -28,7 +28,7 @@ from engine.analysis import (
     rotate,
 )
 
-from ..widgets.colormaps import HIGHLIGHT_COLOUR, TEST_COLOUR, TRAIN_COLOUR, text_colour
+from ..widgets.colormaps import TEST_SYMBOL, series_colours, series_pen, text_colour
 from ..widgets.image_grid import ImageGrid
 from ..widgets.panel_base import BackgroundPanel
 from ..widgets.plot_widgets import plot_widget
@@ -110,11 +110,11 @@ class RobustnessPanel(BackgroundPanel):
 
         tooltips = {
             "noise": "Accuracy when Gaussian noise of standard deviation \u03c3 is added to every pixel "
-                     "(then clipped to [0, 1]). The dashed line is the accuracy on the unchanged images.",
+                     "(then clipped to [0, 1]). The dotted line is the accuracy on the unchanged images.",
             "rotation": "Accuracy when every image is turned by the same angle about its centre. "
-                        "The dashed line is the accuracy on the unchanged images.",
+                        "The dotted line is the accuracy on the unchanged images.",
             "stroke": "Accuracy when strokes are made thicker (+) or thinner (\u2212) by whole pixels on each side "
-                      "(3\u00d73 grey-scale dilation or erosion). The dashed line is the unchanged accuracy.",
+                      "(3\u00d73 grey-scale dilation or erosion). The dotted line is the unchanged accuracy.",
         }
         self.curve_plots: dict[str, pg.PlotWidget] = {}
         self._curve_items: dict[str, pg.PlotDataItem] = {}
@@ -129,13 +129,11 @@ class RobustnessPanel(BackgroundPanel):
             item.setLabel("left", "accuracy")
             # Title and axis label exist from the start: added to a shown plot later, pyqtgraph
             # would draw them over the axes instead of making room.
-            item.setTitle(CURVE_TITLES[name], color=text_colour(self).name(), size="9pt")
+            item.setTitle(CURVE_TITLES[name], size="9pt")
             item.setLabel("bottom", " ")
-            self._curve_items[name] = item.plot([], [], pen=pg.mkPen(TEST_COLOUR, width=2), symbol="o",
-                                                symbolSize=6, symbolBrush=pg.mkBrush(TEST_COLOUR),
-                                                symbolPen=pg.mkPen(None))
-            line = pg.InfiniteLine(angle=0, movable=False,
-                                   pen=pg.mkPen(text_colour(self), width=1, style=Qt.PenStyle.DashLine))
+            # Test-set accuracy: the test colour, dashed, square markers, as everywhere.
+            self._curve_items[name] = item.plot([], [], symbol=TEST_SYMBOL, symbolSize=6, symbolPen=pg.mkPen(None))
+            line = pg.InfiniteLine(angle=0, movable=False)  # the unchanged accuracy, dotted
             item.addItem(line)
             self._clean_lines[name] = line
             self.curve_plots[name] = plot
@@ -151,15 +149,14 @@ class RobustnessPanel(BackgroundPanel):
             "Each point of the line is one threshold: how many test images the network still answers "
             "(x) and how many of those answers are right (y). The orange dot is the slider's threshold.")
         coverage_item = self.coverage_plot.getPlotItem()
-        coverage_item.setTitle("Answering only when sure", color=text_colour(self).name(), size="9pt")
+        coverage_item.setTitle("Answering only when sure", size="9pt")
         coverage_item.setLabel("bottom", "share of test images answered")
         coverage_item.setLabel("left", "accuracy of answers")
         coverage_item.getAxis("left").setWidth(62)  # room for ticks such as 0.995 beside the label
         coverage_item.setXRange(-0.06, 1.06, padding=0.0)
         coverage_item.getAxis("bottom").setTicks([[(v, f"{v:.0%}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]])
-        self._coverage_curve = coverage_item.plot([], [], pen=pg.mkPen(TRAIN_COLOUR, width=2))
-        self._threshold_marker = pg.ScatterPlotItem(size=11, pen=pg.mkPen(text_colour(self), width=1),
-                                                    brush=pg.mkBrush(HIGHLIGHT_COLOUR))
+        self._coverage_curve = coverage_item.plot([], [])
+        self._threshold_marker = pg.ScatterPlotItem(size=11)
         coverage_item.addItem(self._threshold_marker)
 
         self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
@@ -201,7 +198,22 @@ class RobustnessPanel(BackgroundPanel):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addLayout(grid, 1)
+        self._colour_items()
         self._show_threshold()
+
+    def restyle(self) -> None:
+        self._colour_items()
+        super().restyle()
+
+    def _colour_items(self) -> None:
+        colours, text = series_colours(), text_colour(self)
+        for name in CURVE_ORDER:
+            self._curve_items[name].setPen(series_pen(colours.test, test=True))
+            self._curve_items[name].setSymbolBrush(pg.mkBrush(colours.test))
+            self._clean_lines[name].setPen(pg.mkPen(text, width=1, style=Qt.PenStyle.DotLine))
+        self._coverage_curve.setPen(series_pen(colours.train))  # not the threshold dot's orange
+        self._threshold_marker.setPen(pg.mkPen(text, width=1))
+        self._threshold_marker.setBrush(pg.mkBrush(colours.highlight))
 
     def _plot(self, object_name: str, tooltip: str) -> pg.PlotWidget:
         plot = plot_widget(self, object_name, tooltip, size_hint=(300, 160))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from assets import OTHER_HANDWRITING
@@ -19,7 +21,7 @@ from engine.analysis import evaluation_report
 from engine.data import load_dataset
 
 from ..widgets.background import BackgroundTask
-from ..widgets.colormaps import TEST_COLOUR, TRAIN_COLOUR
+from ..widgets.colormaps import series_colours
 from ..widgets.fields import button
 from ..widgets.image_grid import ImageGrid
 from ..widgets.labels import heading_label, note_label
@@ -63,13 +65,11 @@ class TransferPanel(BackgroundPanel):
         self.open_button.clicked.connect(self._open_dialog)
         self.plot = plot_widget(self, "transferPlot", "Accuracy per digit on each test set.", (420, 220))
         plot_item = self.plot.getPlotItem()
-        # The legend in the title: inside the plot it would cover the bars that reach 100 %.
-        plot_item.setTitle(f'Accuracy per digit (%): <span style="color:{TRAIN_COLOUR.name()}">\u25a0 MNIST</span>'
-                           f'  <span style="color:{TEST_COLOUR.name()}">\u25a0 other handwriting</span>')
         plot_item.setLabel("bottom", "digit")
         plot_item.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
-        self.mnist_bars = pg.BarGraphItem(x=np.arange(10) - 0.2, height=np.zeros(10), width=0.38, brush=TRAIN_COLOUR)
-        self.other_bars = pg.BarGraphItem(x=np.arange(10) + 0.2, height=np.zeros(10), width=0.38, brush=TEST_COLOUR)
+        self.mnist_bars = pg.BarGraphItem(x=np.arange(10) - 0.2, height=np.zeros(10), width=0.38)
+        self.other_bars = pg.BarGraphItem(x=np.arange(10) + 0.2, height=np.zeros(10), width=0.38)
+        self._colour_bars()
         plot_item.addItem(self.mnist_bars)
         plot_item.addItem(self.other_bars)
         self.worst = ImageGrid(zoomable=False)
@@ -93,6 +93,21 @@ class TransferPanel(BackgroundPanel):
         layout.addWidget(QLabel("Worst transferring: the other set's most confident mistakes"))
         layout.addWidget(self.worst, 3)
         self.open_other(BUILT_IN_SET if BUILT_IN_SET.is_file() else None)
+
+    def restyle(self) -> None:
+        self._colour_bars()
+        super().restyle()
+
+    def _colour_bars(self) -> None:
+        colours = series_colours()
+        # The other set's bars are hatched as well as coloured: colour is not the only clue.
+        self.mnist_bars.setOpts(brush=pg.mkBrush(colours.train), pen=pg.mkPen(colours.train))
+        self.other_bars.setOpts(brush=QBrush(colours.test, Qt.BrushStyle.BDiagPattern),
+                                pen=pg.mkPen(colours.test, width=1.5))
+        # The legend in the title: inside the plot it would cover the bars that reach 100 %.
+        self.plot.getPlotItem().setTitle(
+            f'Accuracy per digit (%): <span style="color:{colours.train.name()}">\u25a0 MNIST</span>'
+            f'  <span style="color:{colours.test.name()}">\u25a8 other handwriting</span>')
 
     # -- the second set ---------------------------------------------------------------------------
     def open_other(self, path) -> None:

@@ -18,7 +18,7 @@ from ..analysis.evaluation_panel import EvaluationPanel
 from ..panels.accuracy_panel import AccuracyPanel
 from ..panels.chunks_panel import ChunksPanel
 from ..panels.loss_panel import LossPanel
-from ..widgets.colormaps import DIVERGING_COLORMAP_NAME
+from ..widgets.colormaps import diverging_colormap_name, diverging_words
 
 REPORT_CHUNK_PIXELS = 2
 """Pixels per weight of the chunk grid in reports, which stay a few hundred KB."""
@@ -49,11 +49,12 @@ def chunk_grid_image(chunks: ChunksPanel, pixels_per_weight: int = PIXELS_PER_WE
     image = picture.scaled(picture.width() * k, picture.height() * k, Qt.AspectRatioMode.IgnoreAspectRatio,
                            Qt.TransformationMode.FastTransformation)
     what = "W[1] \u2212 W[1](0), the change since the start of the run," if chunks.showing_change else "W[1]"
+    negative, positive = diverging_words()
     image.setText("Title", "First-layer weights" + (": change since the start" if chunks.showing_change else ""))
     image.setText("Description", (
         f"Row i of {what} as a 28x28 tile for each of the {n_chunks} first-layer neurons, {rows} rows of "
-        f"{cols}, neuron 0 top left, numbered along rows. Colours ({DIVERGING_COLORMAP_NAME}): blue {low:.6g}, "
-        f"white 0, red +{high:.6g}; values beyond that have the end colours. Each weight is {k}x{k} pixels."))
+        f"{cols}, neuron 0 top left, numbered along rows. Colours ({diverging_colormap_name()}): {negative} {low:.6g}, "
+        f"white 0, {positive} +{high:.6g}; values beyond that have the end colours. Each weight is {k}x{k} pixels."))
     return image
 
 
@@ -129,7 +130,8 @@ def report_figures(snapshot, evaluation=None, dataset=None) -> dict[str, bytes]:
     chunks = ChunksPanel()
     chunks.show_snapshot(snapshot)
     low, high = chunks.levels
-    figures[f"First-layer weights W[1], one 28\u00d728 tile per neuron: blue \u2212{-low:.3g}, white 0, "
-            f"red +{high:.3g}"] = png_bytes(chunk_grid_image(chunks, REPORT_CHUNK_PIXELS))
+    negative, positive = diverging_words()
+    figures[f"First-layer weights W[1], one 28\u00d728 tile per neuron: {negative} \u2212{-low:.3g}, white 0, "
+            f"{positive} +{high:.3g}"] = png_bytes(chunk_grid_image(chunks, REPORT_CHUNK_PIXELS))
     chunks.deleteLater()
     return figures

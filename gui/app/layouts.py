@@ -43,11 +43,10 @@ ANALYSIS_MIN_WIDTH = 340
 ACCURACY_SHARE = 0.36
 """The accuracy dock's share of the loss's and accuracy's height beside a whole drawing panel:
 the loss, the main live view of training, gets the rest."""
-PLOTS_WITH_SCROLLED_DRAWING = 325
-"""The loss and accuracy docks' height together when the drawing panel scrolls anyway (in a
-window less than about 800 px tall): at 1280x800 the pad itself still shows whole."""
-DRAWING_LEAST = 180
-"""The least of the drawing panel that shows (px, without its dock's title)."""
+PLOTS_WITH_COMPACT_DRAWING = 325
+"""The loss and accuracy docks' height together when the drawing panel has too little room for its
+full layout anyway (in a window less than about 800 px tall) and lays itself out compactly: at
+1280x800 its pad is then still some 220 px."""
 
 
 class DockLayouts(QObject):
@@ -272,10 +271,13 @@ def arrange_training(window) -> None:
 
     width, height = max(w.width(), SMALLEST_SIZE[0]), max(w.height(), SMALLEST_SIZE[1])
     controls = controls_width(w)
-    pad = w.drawing_panel.minimumSizeHint()
+    # The drawing panel's full layout (its size hint) where the window is wide enough; in a
+    # narrower one it lays itself out compactly in what the activations leave.
+    drawing_full = w.drawing_panel.sizeHint()
     scroll_bar = w.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, w)
     rest = width - controls - 12
-    right = min(max(rest // 2, pad.width() + scroll_bar + 6), rest - w.activations_panel.minimumSizeHint().width())
+    right = min(max(rest // 2, drawing_full.width() + scroll_bar + 6),
+                rest - w.activations_panel.minimumSizeHint().width())
     w.resizeDocks([d["controls"], d["chunks"], d["loss"]], [controls, rest - right, right], Qt.Orientation.Horizontal)
     docks_height = height - WINDOW_CHROME_HEIGHT
     activations = max(w.activations_panel.minimumSizeHint().height() + 16, int(0.38 * docks_height))
@@ -308,17 +310,17 @@ def right_column_heights(window, width: int, column: int, title: int) -> tuple[i
     column (`width` px wide, `column` px tall without its tab bars and separators; `title`:
     a dock's title bar).
 
-    Where there is room (a window some 800 px tall or more), the drawing panel whole, and the
-    loss and the accuracy share the rest, the loss (the main live view of training) the larger.
-    On a smaller screen the drawing panel scrolls, so that both plots stay readable."""
+    Where there is room (a window some 800 px tall or more), the drawing panel in its full
+    layout, and the loss and the accuracy share the rest, the loss (the main live view of
+    training) the larger. On a smaller screen the drawing panel gets what the plots leave, at
+    least the least its compact layout needs, so that all three stay whole."""
     w, d = window, window.docks
     panel = w.drawing_panel
-    whole = panel.heightForWidth(width) if panel.hasHeightForWidth() else -1
-    drawing_whole = max(panel.minimumSizeHint().height(), whole) + title
     loss_least, accuracy_least = (d[name].minimumSizeHint().height() for name in ("loss", "accuracy"))
-    plots = column - drawing_whole
+    plots = column - panel.sizeHint().height() - title
     if plots < loss_least + accuracy_least:
-        plots = max(min(PLOTS_WITH_SCROLLED_DRAWING, column - DRAWING_LEAST - title), 0)
+        drawing_least = panel.minimumSizeHint().height() + title
+        plots = max(min(PLOTS_WITH_COMPACT_DRAWING, column - drawing_least), loss_least + accuracy_least, 0)
     accuracy = max(accuracy_least, round(ACCURACY_SHARE * plots))
     loss = max(loss_least, plots - accuracy)
     return loss, accuracy, max(column - loss - accuracy, 0)
@@ -339,8 +341,11 @@ def arrange_analysis(window) -> None:
         made.show()
     d["chunks"].raise_()
     fit_controls(w)
-    width = max(w.width(), DEFAULT_SIZE[0])
-    side = max(w.activations_panel.minimumSizeHint().width() + 20, int(0.38 * width))
+    # Shares of the window's own width: those of a wider window, cut down to fit, would leave
+    # the right side too narrow for the drawing panel (one of its tabs) at 1024 px.
+    width = max(w.width(), SMALLEST_SIZE[0])
+    side = max(w.activations_panel.minimumSizeHint().width() + 20, int(0.38 * width),
+               w.drawing_panel.minimumSizeHint().width() + 8)
     w.resizeDocks([d["analysis"], d["activations"]], [width - side, side], Qt.Orientation.Horizontal)
     w.resizeDocks([d["activations"], d["chunks"]], [330, 420], Qt.Orientation.Vertical)
 

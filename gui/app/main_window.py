@@ -37,6 +37,7 @@ from ..training.session import TrainingSession
 from ..training.timeline_bar import TimelineBar
 from ..widgets.plot_export import close_export_dialogs, install_export_menus
 from ..widgets.visibility import on_screen
+from .appearance_menu import restore_appearance
 from .file_actions import FileActions
 from .keyboard import KeyboardHandling
 from .layouts import DEFAULT_SIZE, LAYOUT_VERSION, build_docks
@@ -56,10 +57,12 @@ class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):
                  settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         """`dataset` None loads the bundled MNIST in the background; `model_path` None starts
         without a model; `settings` None uses open_settings()."""
+        settings = settings if settings is not None else open_settings()
+        restore_appearance(settings)  # first: every widget then takes the theme's palette when made
         super().__init__(parent)
         self.setWindowTitle(WINDOW_TITLE)
         self.setObjectName("mainWindow")
-        self.settings = settings if settings is not None else open_settings()
+        self.settings = settings
         self.model_network: Network | None = None
         self.model_metadata: dict = {}
         self.model_path: Path | None = None

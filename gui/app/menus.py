@@ -11,6 +11,7 @@ from engine.exports import INSTALL_ONNX
 
 from ..panels.controls import RUN_SHORTCUTS
 from ..widgets.message_banner import MessageBanner
+from .appearance_menu import AppearanceActions
 
 TRAINING_LAYOUT, ANALYSIS_LAYOUT = "training", "analysis"
 
@@ -103,6 +104,9 @@ def build_menus(window) -> None:
                                      "Put the panels of the current layout back where they started.")
     w.view_menu.addAction(w.restore_layout_action)
     w.view_menu.addSeparator()
+    w.appearance_actions = made = AppearanceActions(w, w.view_menu)
+    w.theme_actions, w.colour_blind_action = made.theme_actions, made.colour_blind_action
+    w.view_menu.addSeparator()
 
     run_menu = menu_bar.addMenu("&Run")
     w.run_actions = {
@@ -130,7 +134,7 @@ def build_menus(window) -> None:
     w.shortcuts_action = action(w, "&Keyboard shortcuts", "F1", "Every key the window answers.")
     help_menu.addAction(w.shortcuts_action)
 
-    for made in (w.open_dataset_action, w.save_action, w.load_action, w.quit_action,
+    for made in (w.open_dataset_action, w.save_action, w.save_timeline_action, w.load_action, w.quit_action,
                  w.evaluate_action, *w.layout_actions.values(), *w.run_actions.values(), w.shortcuts_action):
         w.addAction(made)  # shortcuts work even when the menu bar is native
 

@@ -1,4 +1,5 @@
-"""Render the documentation screenshots offscreen: `python -m gui.app.screenshots [--out docs] [NAME ...]`.
+"""Render the documentation screenshots offscreen:
+`python -m gui.app.screenshots [--out docs] [--theme light|dark|system] [--colour-blind] [NAME ...]`.
 
 studio-training.png  the default preset training on the full MNIST, every panel live
 studio-drawing.png   the shipped model classifying a scripted hand-drawn 7
@@ -10,7 +11,8 @@ studio-lab.png       the Lab with first-layer neurons switched off and the weigh
 studio-gradient-flow.png  the Gradient flow tab while the default preset trains
 studio-timeline.png  the timeline dragged back into the first epoch of a run
 
-The window uses a throw-away settings file, so a saved layout never changes the pictures.
+The window uses a throw-away settings file, so a saved layout never changes the pictures; the
+theme and palette options are written into it, so every window of the run takes them.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from ..panels.scripted_strokes import STROKES_SEVEN, draw_strokes  # noqa: E402
 from .application import create_application  # noqa: E402
 from .exports import most_common_confusion  # noqa: E402
 from .main_window import ANALYSIS_LAYOUT, TRAINING_LAYOUT, MainWindow  # noqa: E402
-from .settings import SETTINGS_PATH_ENV  # noqa: E402
+from .settings import SETTINGS_PATH_ENV, open_settings, save_appearance  # noqa: E402
 
 SIZE = (1400, 900)
 ZOOMED_CHUNK_COLUMNS = 8
@@ -217,6 +219,9 @@ RENDERERS = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gui.app.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs", help="folder for the PNG files (default: docs)")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+                        help="the theme of the pictures (default: system)")
+    parser.add_argument("--colour-blind", action="store_true", help="with the colour-blind-safe palette")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"pictures to render (default: all): {', '.join(RENDERERS)}")
     args = parser.parse_args(argv)
@@ -229,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as settings_dir:
         os.environ[SETTINGS_PATH_ENV] = str(Path(settings_dir) / "settings.ini")
         create_application([])
+        save_appearance(open_settings(), args.theme, args.colour_blind)
         for name in names:
             RENDERERS[name](out / name)
             print(out / name)

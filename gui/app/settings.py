@@ -1,4 +1,5 @@
-"""Where the app keeps what it remembers between runs: window layout, training settings, folders."""
+"""Where the app keeps what it remembers between runs: window layout, training settings, folders,
+the theme and the palette choice."""
 from __future__ import annotations
 
 import json
@@ -8,6 +9,8 @@ from PySide6.QtCore import QSettings
 
 from engine.config import TrainConfig
 
+from ..widgets.theme import SYSTEM, THEMES
+
 SETTINGS_ORGANISATION = "BackpropStudio"
 SETTINGS_APPLICATION = "Backprop Studio"
 SETTINGS_PATH_ENV = "BACKPROP_STUDIO_SETTINGS"
@@ -16,6 +19,8 @@ SETTINGS_PATH_ENV = "BACKPROP_STUDIO_SETTINGS"
 TRAINING_CONFIG_KEY = "training/config"
 TRAINING_PRESET_KEY = "training/preset"
 FOLDER_KEY = "folders/{}"
+THEME_KEY = "appearance/theme"
+COLOUR_BLIND_KEY = "appearance/colourBlind"
 
 
 def open_settings() -> QSettings:
@@ -59,3 +64,19 @@ def remembered_folder(settings: QSettings, purpose: str, default: str) -> str:
 def remember_folder(settings: QSettings, purpose: str, path: str | os.PathLike) -> None:
     folder = os.path.dirname(os.fspath(path)) if not os.path.isdir(path) else os.fspath(path)
     settings.setValue(FOLDER_KEY.format(purpose), folder)
+
+
+def save_appearance(settings: QSettings, theme: str, colour_blind: bool) -> None:
+    """Remember the theme ("system", "light" or "dark") and whether the colour-blind palette is on."""
+    settings.setValue(THEME_KEY, theme)
+    settings.setValue(COLOUR_BLIND_KEY, "true" if colour_blind else "false")
+    settings.sync()
+
+
+def load_appearance(settings: QSettings) -> tuple[str, bool]:
+    """(theme, colour_blind) as last saved; ("system", False) where nothing usable was saved."""
+    theme = settings.value(THEME_KEY)
+    colour_blind = settings.value(COLOUR_BLIND_KEY)
+    # An INI file gives back "true"/"false"; other backends may give a bool.
+    return (theme if theme in THEMES else SYSTEM,
+            colour_blind is True or (isinstance(colour_blind, str) and colour_blind.lower() == "true"))

@@ -10,7 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QBoxLayout, QLabel, QSpacerItem, QWidget
 
-from ..widgets.colormaps import TEST_COLOUR, TRAIN_COLOUR, text_colour, translucent
+from ..widgets.colormaps import (
+    TEST_SYMBOL,
+    TRAIN_SYMBOL,
+    series_colours,
+    series_pen,
+    text_colour,
+    translucent,
+)
 from ..widgets.compact_views import CompactPlotWidget
 from .epoch_plot import AXIS_WIDTH, EpochPlotPanel  # noqa: F401  (AXIS_WIDTH: re-exported)
 
@@ -58,11 +65,11 @@ class AccuracyPanel(EpochPlotPanel):
         self._shown: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
         self.train_label = self._big_label(
-            "Train", "trainAccuracyLabel", TRAIN_COLOUR.name(),
+            "Train", "trainAccuracyLabel",
             "Share of training images classified correctly at the last evaluation "
             "(scored on a fixed subset of the training set).")
         self.test_label = self._big_label(
-            "Test", "testAccuracyLabel", TEST_COLOUR.name(),
+            "Test", "testAccuracyLabel",
             "Share of test images, never used for training, classified correctly at the last "
             "evaluation. This is the honest measure of how well the network generalises.")
 
@@ -79,15 +86,12 @@ class AccuracyPanel(EpochPlotPanel):
         left, _top, right, bottom = plot_item.layout.getContentsMargins()
         plot_item.layout.setContentsMargins(left, TOP_LABEL_ROOM, right, bottom)
         # In the bottom-right corner, on one line: accuracies rise, so the curves end at the top.
-        plot_item.addLegend(offset=(-8, -8), colCount=2, labelTextColor=text_colour(self),
-                            brush=pg.mkBrush(translucent(self.palette().window().color(), 200)))
-        self.train_curve = plot_item.plot(
-            pen=pg.mkPen(TRAIN_COLOUR, width=2), symbol="o", symbolSize=7,
-            symbolPen=pg.mkPen(TRAIN_COLOUR), symbolBrush=pg.mkBrush(TRAIN_COLOUR), name="train")
-        self.test_curve = plot_item.plot(
-            pen=pg.mkPen(TEST_COLOUR, width=2), symbol="s", symbolSize=7,
-            symbolPen=pg.mkPen(TEST_COLOUR), symbolBrush=pg.mkBrush(TEST_COLOUR), name="test")
+        # Train and test differ in line and marker too (solid and round, dashed and square).
+        self.legend = plot_item.addLegend(offset=(-8, -8), colCount=2)
+        self.train_curve = plot_item.plot(symbol=TRAIN_SYMBOL, symbolSize=7, name="train")
+        self.test_curve = plot_item.plot(symbol=TEST_SYMBOL, symbolSize=7, name="test")
         self._add_cursor(plot_item)
+        self.restyle()
 
         # The latest values above the plot in a narrow panel; beside it, one above the other,
         # where the panel is wide enough: there they take no height from the plot (see resizeEvent).
@@ -170,14 +174,27 @@ class AccuracyPanel(EpochPlotPanel):
         self.train_label.setText(accuracy_text("Train", train[-1] if train.size else None))
         self.test_label.setText(accuracy_text("Test", test[-1] if test.size else None))
 
-    def _big_label(self, split: str, object_name: str, colour: str, tooltip: str) -> QLabel:
+    def restyle(self) -> None:
+        colours = series_colours()
+        for curve, colour, test in ((self.train_curve, colours.train, False), (self.test_curve, colours.test, True)):
+            curve.setPen(series_pen(colour, test=test))
+            curve.setSymbolPen(pg.mkPen(colour))
+            curve.setSymbolBrush(pg.mkBrush(colour))
+        for label, colour in ((self.train_label, colours.train), (self.test_label, colours.test)):
+            label.setStyleSheet(f"color: {colour.name()};")
+        self.legend.setLabelTextColor(text_colour(self))
+        for _sample, label in self.legend.items:
+            label.setText(label.text)  # pyqtgraph only notes the colour for the next text
+        self.legend.setBrush(pg.mkBrush(translucent(self.palette().window().color(), 200)))
+        self.legend.update()
+
+    def _big_label(self, split: str, object_name: str, tooltip: str) -> QLabel:
         label = QLabel(accuracy_text(split, None))
         label.setObjectName(object_name)
         font = QFont(label.font())
         font.setPointSizeF(font.pointSizeF() * BIG_TEXT_SCALE)
         font.setBold(True)
         label.setFont(font)
-        label.setStyleSheet(f"color: {colour};")
         label.setToolTip(tooltip)
         # Room for the widest value, so a new value never re-lays out the panel.
         metrics = label.fontMetrics()

@@ -29,15 +29,13 @@ from PySide6.QtWidgets import (
 from engine.snapshot import RunState
 
 from ..widgets.colormaps import (
-    BAR_COLOUR,
-    HIGHLIGHT_COLOUR,
-    TRUE_LABEL_COLOUR,
     cache_axes,
     cache_item,
     diverging_colormap,
     make_colour_bar,
     nice_ceiling,
     sequential_colormap,
+    series_colours,
     style_plot,
     text_colour,
 )
@@ -111,10 +109,11 @@ class _LayerBars:
     def __init__(self, plot_item: pg.PlotItem, n_units: int, activation: str) -> None:
         self.plot_item = plot_item
         self.title = ""
-        plot_item.addLine(y=0, pen=pg.mkPen(BAR_COLOUR, width=1))
+        bar_colour = series_colours().bar
+        plot_item.addLine(y=0, pen=pg.mkPen(bar_colour, width=1))
         plot_item.setXRange(-0.6, n_units - 0.4, padding=0.0)
         self.bars = pg.BarGraphItem(x=np.arange(n_units), height=np.zeros(n_units), width=0.8,
-                                    pen=pg.mkPen(None), brush=pg.mkBrush(BAR_COLOUR))
+                                    pen=pg.mkPen(None), brush=pg.mkBrush(bar_colour))
         plot_item.addItem(self.bars)
         # Bounded activations get their whole range, so bar heights compare across probes.
         fixed_ticks = {"sigmoid": (0.0, 0.5, 1.0), "tanh": (-1.0, 0.0, 1.0)}.get(activation)
@@ -143,7 +142,7 @@ class _LayerHeatmap:
         self.image = pg.ImageItem(axisOrder="row-major")
         plot_item.addItem(self.image)
         plot_item.setRange(xRange=(0, self.cols), yRange=(0, self.rows), padding=0.0)
-        colormap = diverging_colormap() if self.signed else sequential_colormap()
+        colormap = diverging_colormap if self.signed else sequential_colormap
         self.colour_bar = make_colour_bar(owner, colormap, self.image, width=10)
         # A strip a few dozen pixels tall has no room for tick labels; the title gives the range.
         self.colour_bar.axis.setStyle(showValues=False, tickLength=0)
@@ -179,7 +178,7 @@ class _OutputBars:
 
     MARKER_GAP = 0.08
 
-    def __init__(self, plot_item: pg.PlotItem, n_outputs: int, activation: str) -> None:
+    def __init__(self, plot_item: pg.PlotItem, n_outputs: int, activation: str, text_colour) -> None:
         self.plot_item = plot_item
         self.title = ""
         self.n_outputs = n_outputs
@@ -191,13 +190,16 @@ class _OutputBars:
             # Headroom above 1 for the true-label marker.
             plot_item.setYRange(0.0, 1.0 + 2 * self.MARKER_GAP, padding=0.0)
             plot_item.getAxis("left").setTicks([[(v, f"{v:g}") for v in (0.0, 0.5, 1.0)]])
+        colours = series_colours()
         self.bars = pg.BarGraphItem(x=np.arange(n_outputs), height=np.zeros(n_outputs), width=0.7,
-                                    pen=pg.mkPen(None), brush=pg.mkBrush(BAR_COLOUR))
+                                    pen=pg.mkPen(None), brush=pg.mkBrush(colours.bar))
         plot_item.addItem(self.bars)
         self.true_marker = pg.ScatterPlotItem(symbol="t", size=11, pen=pg.mkPen(None),
-                                              brush=pg.mkBrush(TRUE_LABEL_COLOUR))
+                                              brush=pg.mkBrush(colours.true_label))
         plot_item.addItem(self.true_marker)
-        self._plain, self._highlight = pg.mkBrush(BAR_COLOUR), pg.mkBrush(HIGHLIGHT_COLOUR)
+        self._plain, self._highlight = pg.mkBrush(colours.bar), pg.mkBrush(colours.highlight)
+        # The prediction is outlined as well as coloured, so colour is not its only mark.
+        self._plain_pen, self._highlight_pen = pg.mkPen(None), pg.mkPen(text_colour, width=1.5)
         self._marker = None
 
     def update(self, values: np.ndarray | None, title: str, true_label: int | None) -> None:
@@ -206,7 +208,8 @@ class _OutputBars:
         if values is None:
             values = np.zeros(self.n_outputs)
         brushes = [self._highlight if d == self.predicted else self._plain for d in range(self.n_outputs)]
-        self.bars.setOpts(height=values, brushes=brushes)
+        pens = [self._highlight_pen if d == self.predicted else self._plain_pen for d in range(self.n_outputs)]
+        self.bars.setOpts(height=values, brushes=brushes, pens=pens)
         marker = None if true_label is None else (true_label, max(float(values[true_label]), 0.0) + self.MARKER_GAP)
         if marker != self._marker:
             self._marker = marker
@@ -396,6 +399,11 @@ class ActivationsPanel(SnapshotPanel):
         # While running, the newest snapshot a moment later (and no sooner than the interval allows).
         self._throttle.request(live=snapshot.state == RunState.RUNNING and drawn_before)
 
+    def restyle(self) -> None:
+        # The layer views take their colours when they are built: build them again.
+        self._architecture = None
+        self._render()
+
     # ------------------------------------------------------------- internals
 
     def _button(self, text: str, object_name: str, tooltip: str) -> QPushButton:
@@ -507,7 +515,7 @@ class ActivationsPanel(SnapshotPanel):
             n_units, activation = network.layer_sizes[l], network.activation_of(l)
             is_output = l == n_layers
             if is_output:
-                view = _OutputBars(plot_item, n_units, activation)
+                view = _OutputBars(plot_item, n_units, activation, colour)
             elif n_units <= MAX_BAR_UNITS:
                 view = _LayerBars(plot_item, n_units, activation)
             else:

@@ -11,16 +11,19 @@ from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 from engine.analysis.inspect import output_influence
 
 from ..widgets.colormaps import (
-    BAR_COLOUR,
     diverging_colormap,
     diverging_colour,
     diverging_lut,
+    diverging_words,
     make_colour_bar,
+    series_colours,
     style_plot,
     text_colour,
 )
 from ..widgets.compact_views import CompactLayoutWidget
+from ..widgets.labels import mute
 from ..widgets.text_format import signed
+from ..widgets.theme import follow_appearance, follow_window_colour
 from .chunk_atlas import CHUNK_SIDE
 
 TOP_DIGITS = 3
@@ -49,9 +52,6 @@ class ChunkDetailDialog(QDialog):
         self.heading.setFont(heading_font)
 
         self.view = CompactLayoutWidget(CHUNK_VIEW_SIZE)
-        self.view.setToolTip(
-            "This neuron's weights W[1] for each input pixel, on the same colour scale as the grid. "
-            "Ink on red pixels raises the neuron's input Z[1], ink on blue pixels lowers it.")
         self.view.ci.setContentsMargins(0, 8, 0, 8)  # room for the colour bar's end labels
         view_box = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
         view_box.setMouseEnabled(x=False, y=False)
@@ -68,7 +68,7 @@ class ChunkDetailDialog(QDialog):
         self.bias_label.setToolTip(
             "The bias b[1] of this neuron: added to its weighted sum of pixels before the activation.")
 
-        self.influence_plot = pg.PlotWidget(background=None)
+        self.influence_plot = follow_window_colour(pg.PlotWidget(background=None))
         self.influence_plot.setObjectName("chunkInfluencePlot")
         self.influence_plot.setMinimumHeight(150)
         self.influence_plot.setMenuEnabled(False)
@@ -80,9 +80,9 @@ class ChunkDetailDialog(QDialog):
         influence_item.setLabel("left", "push")
         influence_item.getAxis("left").enableAutoSIPrefix(False)
         influence_item.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
-        influence_item.addLine(y=0, pen=pg.mkPen(text_colour(self), width=1))
+        self.zero_line = influence_item.addLine(y=0)
         self.influence_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, pen=pg.mkPen(None),
-                                              brush=pg.mkBrush(BAR_COLOUR))
+                                              brush=pg.mkBrush(series_colours().bar))
         influence_item.addItem(self.influence_bars)
 
         self.influence_label = QLabel()
@@ -90,7 +90,7 @@ class ChunkDetailDialog(QDialog):
         self.influence_label.setTextFormat(Qt.TextFormat.PlainText)
         self.influence_note = QLabel()
         self.influence_note.setWordWrap(True)
-        self.influence_note.setEnabled(False)  # dimmed: an explanation, not a value
+        mute(self.influence_note)  # an explanation, not a value
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -99,9 +99,23 @@ class ChunkDetailDialog(QDialog):
         layout.addWidget(self.influence_plot, 2)
         layout.addWidget(self.influence_label)
         layout.addWidget(self.influence_note)
+        self._network = None
+        self._scale = 1.0
+        self.restyle()
+        follow_appearance(self, self.restyle)
+
+    def restyle(self) -> None:
+        negative, positive = diverging_words()
+        self.view.setToolTip(
+            "This neuron's weights W[1] for each input pixel, on the same colour scale as the grid. "
+            f"Ink on {positive} pixels raises the neuron's input Z[1], ink on {negative} pixels lowers it.")
+        self.zero_line.setPen(pg.mkPen(text_colour(self), width=1))
+        if self._network is not None:
+            self.show_neuron(self._network, self.neuron, self._scale)
 
     def show_neuron(self, network, neuron: int, scale: float) -> None:
         """Show `neuron` of `network`'s first layer with colour levels (-scale, +scale)."""
+        self._network, self._scale = network, scale
         self.neuron = neuron
         self.bias = float(network.biases[0][neuron, 0])
         chunk = network.weights[0][neuron].reshape(CHUNK_SIDE, CHUNK_SIDE)

@@ -32,6 +32,7 @@ from ..widgets.colormaps import (
     diverging_colormap,
     diverging_index_lut,
     diverging_indices,
+    diverging_words,
     make_colour_bar,
     nice_ceiling,
     symmetric_scale,
@@ -68,10 +69,10 @@ LIVE_DELAY_S = 0.025
 in another turn of the event loop than the loss curve: the window never stops for both."""
 
 
-@functools.lru_cache(maxsize=1)
-def _colour_table() -> list[int]:
-    """diverging_index_lut as a QImage colour table (ARGB integers)."""
-    lut = diverging_index_lut().astype(np.uint32)
+@functools.lru_cache(maxsize=4)
+def _colour_table(lut_bytes: bytes) -> list[int]:
+    """A diverging_index_lut (as bytes, one table per palette choice) as a QImage colour table (ARGB)."""
+    lut = np.frombuffer(lut_bytes, dtype=np.uint8).reshape(-1, 4).astype(np.uint32)
     return [int(v) for v in (lut[:, 3] << 24) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]]
 
 
@@ -148,10 +149,7 @@ class ChunksPanel(SnapshotPanel):
 
         self.view = CompactLayoutWidget(CHUNK_VIEW_SIZE)
         self.view.setObjectName("chunksView")
-        self.view.setToolTip(
-            "Each square is one first-layer neuron: its weights W[1] for the 784 input pixels, laid out "
-            "as the 28\u00d728 image. Red pixels excite the neuron when inked, blue ones inhibit it, "
-            "white ones it ignores. Scroll to zoom, drag to pan, click a square for details.")
+        self._set_view_tooltip()
         # Room above and below for the colour bar's end labels.
         self.view.ci.setContentsMargins(0, 8, 0, 8)
         self.view_box = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
@@ -354,7 +352,21 @@ class ChunksPanel(SnapshotPanel):
         self.detail_dialog.raise_()
         return self.detail_dialog
 
+    def restyle(self) -> None:
+        # The atlas holds colour indices: a new table recolours it without drawing it again.
+        self.image_item.setLookupTable(diverging_index_lut())
+        self._set_view_tooltip()
+        if self._hovered is not None:
+            self._show_hover(self._hovered)  # the magnifier in the new colours
+
     # ------------------------------------------------------------- internals
+
+    def _set_view_tooltip(self) -> None:
+        negative, positive = diverging_words()
+        self.view.setToolTip(
+            "Each square is one first-layer neuron: its weights W[1] for the 784 input pixels, laid out "
+            f"as the 28\u00d728 image. {positive.capitalize()} pixels excite the neuron when inked, {negative} "
+            "ones inhibit it, white ones it ignores. Scroll to zoom, drag to pan, click a square for details.")
 
     def _note_reference(self, snapshot, weights: np.ndarray) -> None:
         """Keep W[1] of the start of the run (step 0, or a loaded model) for the change view."""
@@ -534,7 +546,7 @@ class ChunksPanel(SnapshotPanel):
         cell_index = int(self._order.position[neuron]) if self._order is not None else neuron
         pixels = np.ascontiguousarray(self._buffers["indices"][cell_index].reshape(CHUNK_SIDE, CHUNK_SIDE))
         image = QImage(pixels.data, CHUNK_SIDE, CHUNK_SIDE, CHUNK_SIDE, QImage.Format.Format_Indexed8)
-        image.setColorTable(_colour_table())
+        image.setColorTable(_colour_table(diverging_index_lut().tobytes()))
         enlarged = image.scaled(MAGNIFIER_SIDE, MAGNIFIER_SIDE, Qt.AspectRatioMode.IgnoreAspectRatio,
                                 Qt.TransformationMode.FastTransformation)  # crisp, square weights
         self.magnifier.setPixmap(QPixmap.fromImage(enlarged))

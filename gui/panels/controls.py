@@ -27,7 +27,9 @@ from engine.config import DEFAULT_PRESET, FULL_BATCH, PRESETS, TrainConfig
 from engine.snapshot import RunState
 from engine.trainer import LIVE_SETTINGS
 
+from ..widgets.colormaps import text_accent
 from ..widgets.fields import button, check_box, combo, double_spin, int_spin, named, select, set_quietly
+from ..widgets.theme import follow_appearance
 from .ladder_spin_box import LadderSpinBox
 from .training_fields import (  # noqa: F401  (INVALID_STYLE, PRESET_TOOLTIP, SLOW_MOTION_...: re-exported)
     AUGMENT_AFFINE,
@@ -36,6 +38,7 @@ from .training_fields import (  # noqa: F401  (INVALID_STYLE, PRESET_TOOLTIP, SL
     AUGMENT_ROTATE_DEG,
     AUGMENT_SHIFT_PX,
     AUGMENT_THICKNESS,
+    ERROR_TEXT_COLOUR,
     FIELD_LABELS,
     INVALID_STYLE,
     MAX_SLOW_MOTION_S,
@@ -130,7 +133,8 @@ class ControlsPanel(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("settingsError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c9302c;")
+        follow_appearance(self, self._colour_error_label)
+        self._colour_error_label()
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
 
@@ -146,6 +150,9 @@ class ControlsPanel(QWidget):
             "augment_thickness": self.thickness_check,
             "slow_motion_s": self.slow_motion_spin,
         }
+
+    def _colour_error_label(self) -> None:
+        self.error_label.setStyleSheet(f"color: {text_accent(ERROR_TEXT_COLOUR).name()};")
 
     def _build_buttons(self) -> None:
         tips = {

@@ -1,20 +1,35 @@
 """The drawing pad's canvas: a 280x280 black square on which the user draws white strokes with
-the mouse or a pen, painted with a soft round brush (pen pressure sets its width)."""
+the mouse or a pen, painted with a soft round brush of a chosen width (pen pressure scales it).
+
+The canvas is always 280x280; the widget may show it smaller (down to MIN_DISPLAY_SIZE, to fit a
+small window), and pointer positions are mapped onto the canvas, so a drawing and the network
+input made from it do not depend on how large the pad is on screen."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QTabletEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QTabletEvent
 from PySide6.QtWidgets import QWidget
 
 PAD_SIZE = 280
 """Side of the square drawing pad in pixels: ten times the 28x28 network input."""
 
+MIN_DISPLAY_SIZE = 140
+"""The smallest side the pad is shown at on screen: still room to write a digit."""
+
 BRUSH_WIDTH = 20.0
 """Nominal stroke width in pad pixels; after digitizing it is about 2 px, like MNIST strokes."""
+
+PEN_WIDTHS: dict[str, float] = {"thin": 12.0, "medium": BRUSH_WIDTH, "thick": 32.0}
+"""The pen widths offered by name, in pad pixels: on a digit 200 px tall, which the digitizer
+scales to 20 px, about 1.2, 2 and 3.2 input pixels, MNIST's thin to bold strokes."""
+
+MIN_PEN_WIDTH, MAX_PEN_WIDTH = 2.0, 60.0
+"""The range `DrawingPad.set_pen_width` accepts, in pad pixels."""
 
 # Soft round brush: concentric passes from a wide dim halo to the opaque core.
 # They are combined with the "lighten" (per-pixel maximum) composition mode, so
@@ -52,6 +67,7 @@ class DrawingPad(QWidget):
         super().__init__(parent)
         self.setObjectName("drawingPad")
         self.setFixedSize(PAD_SIZE, PAD_SIZE)
+        self._pen_width = BRUSH_WIDTH
         self.setCursor(Qt.CursorShape.CrossCursor)
         # Clicking the pad focuses it so panel shortcuts such as Ctrl+Z apply.
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -66,6 +82,13 @@ class DrawingPad(QWidget):
         self._stroke_active = False
         self._overlay: QImage | None = None
         self._overlay_frame = QRectF(self.rect())
+        self._ink_colours = _ink_ramps(self.palette())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._ink_colours = _ink_ramps(self.palette())
+            self.update()
+        super().changeEvent(event)
 
     def sizeHint(self) -> QSize:
         return QSize(PAD_SIZE, PAD_SIZE)
@@ -86,6 +109,20 @@ class DrawingPad(QWidget):
         """True between pressing and releasing the mouse button or pen."""
         return self._stroke_active
 
+    def pen_width(self) -> float:
+        """The width strokes are drawn at, in pad (canvas) pixels; tablet pressure scales it."""
+        return self._pen_width
+
+    @property
+    def display_scale(self) -> float:
+        """Screen pixels per canvas pixel: 1 at the full 280 px, less on a shrunk pad."""
+        return self.width() / PAD_SIZE
+
+    def to_widget(self, x: float, y: float) -> QPointF:
+        """Where canvas point (x, y) lies on the widget."""
+        scale = self.display_scale
+        return QPointF(x * scale, y * scale)
+
     @property
     def overlay(self) -> QImage | None:
         """The translucent image painted over the strokes, or None."""
@@ -101,6 +138,30 @@ class DrawingPad(QWidget):
         return rows.astype(np.float32) / np.float32(255.0)
 
     # ---------------------------------------------------------------- commands
+
+    def set_pen_width(self, width: float) -> None:
+        """Draw the strokes that follow `width` pad pixels wide (clipped to MIN_PEN_WIDTH to
+        MAX_PEN_WIDTH); strokes already drawn keep their width."""
+        self._pen_width = float(min(max(width, MIN_PEN_WIDTH), MAX_PEN_WIDTH))
+
+    def set_display_size(self, side: int) -> None:
+        """Show the pad as a square of `side` screen pixels (MIN_DISPLAY_SIZE to PAD_SIZE); the
+        canvas, and so the drawing, stays 280x280."""
+        side = int(min(max(side, MIN_DISPLAY_SIZE), PAD_SIZE))
+        if side != self.width() or side != self.height():
+            self.setFixedSize(side, side)
+
+    def draw_stroke(self, points: Sequence[tuple[float, float]], width: float | None = None) -> None:
+        """Draw one stroke through `points` (canvas coordinates), `width` pad pixels wide (the
+        pen width when None), as a pen pressed at the first point and lifted at the last would:
+        for scripts that need no mouse events. Emits drawingChanged like a drawn stroke."""
+        if not points:
+            return
+        width = self._pen_width if width is None else float(width)
+        self._begin_stroke(QPointF(*points[0]), width)
+        for x, y in points[1:]:
+            self._extend_stroke(QPointF(x, y), width)
+        self._stroke_active = False
 
     def clear(self) -> None:
         """Erase everything, including the stroke history."""
@@ -134,45 +195,59 @@ class DrawingPad(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.drawImage(event.rect(), self._image, event.rect())
+        scale = self.display_scale
+        # The canvas holds the network's white-on-black ink; it is shown as the theme's text
+        # colour on its paper colour, through a colour table over the same pixels (no copy).
+        shown = QImage(self._image.constBits(), PAD_SIZE, PAD_SIZE, self._image.bytesPerLine(),
+                       QImage.Format.Format_Indexed8)
+        shown.setColorTable(self._ink_colours[self._overlay is not None])
+        if scale == 1.0:
+            painter.drawImage(event.rect(), shown, event.rect())
+        else:
+            # A shrunk pad shows the whole canvas smoothly scaled: thin strokes stay visible.
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(self.rect()), shown)
         if self._overlay is not None:
             # Bilinear magnification of the 28x28 picture: soft blobs rather than hard
             # squares, which would hide the shape of the strokes beneath.
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self._overlay_frame, self._overlay)
+            frame = self._overlay_frame
+            painter.drawImage(QRectF(frame.x() * scale, frame.y() * scale, frame.width() * scale,
+                                     frame.height() * scale), self._overlay)
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self._begin_stroke(event.position(), BRUSH_WIDTH)
+            self._begin_stroke(self._to_canvas(event.position()), self._pen_width)
             event.accept()
         else:
             super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._stroke_active and event.buttons() & Qt.MouseButton.LeftButton:
-            self._extend_stroke(event.position(), BRUSH_WIDTH)
+            self._extend_stroke(self._to_canvas(event.position()), self._pen_width)
             event.accept()
         else:
             super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._stroke_active:
-            self._extend_stroke(event.position(), BRUSH_WIDTH)
+            self._extend_stroke(self._to_canvas(event.position()), self._pen_width)
             self._stroke_active = False
             event.accept()
         else:
             super().mouseReleaseEvent(event)
 
     def tabletEvent(self, event: QTabletEvent) -> None:
-        width = _pressure_to_width(event.pressure())
+        width = _pressure_to_width(event.pressure(), self._pen_width)
+        position = self._to_canvas(event.position())
         event_type = event.type()
         if event_type == QEvent.Type.TabletPress:
-            self._begin_stroke(event.position(), width)
+            self._begin_stroke(position, width)
         elif event_type == QEvent.Type.TabletMove and self._stroke_active:
-            self._extend_stroke(event.position(), width)
+            self._extend_stroke(position, width)
         elif event_type == QEvent.Type.TabletRelease and self._stroke_active:
-            self._extend_stroke(event.position(), width)
+            self._extend_stroke(position, width)
             self._stroke_active = False
         # Accepting stops Qt from also synthesising mouse events for the pen,
         # which would draw every stroke twice.
@@ -180,7 +255,12 @@ class DrawingPad(QWidget):
 
     # ---------------------------------------------------------------- drawing
 
+    def _to_canvas(self, position: QPointF) -> QPointF:
+        scale = self.display_scale
+        return position if scale == 1.0 else QPointF(position.x() / scale, position.y() / scale)
+
     def _begin_stroke(self, position: QPointF, width: float) -> None:
+        """Start a stroke at `position` in canvas coordinates."""
         point = (position.x(), position.y(), width)
         self._strokes.append([point])
         self._stroke_active = True
@@ -200,7 +280,7 @@ class DrawingPad(QWidget):
         painter = self._begin_canvas_painter()
         _paint_segment(painter, start, end)
         painter.end()
-        self.update(_segment_bounds(start, end))
+        self.update(_segment_bounds(start, end, self.display_scale))
         self.drawingChanged.emit()
 
     def _render_all_strokes(self) -> None:
@@ -219,10 +299,28 @@ class DrawingPad(QWidget):
         return painter
 
 
-def _pressure_to_width(pressure: float) -> float:
+def _ink_ramps(palette: QPalette) -> tuple[list[int], list[int]]:
+    """Colour tables (ARGB) from the palette's Base (no ink) to its Text colour (full ink): as
+    drawn, and for under a saliency overlay. Dark ink on light paper is faded to a mid grey
+    there, as the overlay's translucent colours would not show on black."""
+    paper, ink = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+    under_overlay = 0.5 if paper.lightness() > ink.lightness() else 1.0
+
+    def ramp(reach: float) -> list[int]:
+        colours = []
+        for level in range(256):
+            t = reach * level / 255.0
+            colours.append(QColor.fromRgbF(paper.redF() + t * (ink.redF() - paper.redF()),
+                                           paper.greenF() + t * (ink.greenF() - paper.greenF()),
+                                           paper.blueF() + t * (ink.blueF() - paper.blueF())).rgba())
+        return colours
+    return ramp(1.0), ramp(under_overlay)
+
+
+def _pressure_to_width(pressure: float, pen_width: float = BRUSH_WIDTH) -> float:
     pressure = min(max(pressure, 0.0), 1.0)
     factor = _MIN_PRESSURE_WIDTH_FACTOR + (_MAX_PRESSURE_WIDTH_FACTOR - _MIN_PRESSURE_WIDTH_FACTOR) * pressure
-    return BRUSH_WIDTH * factor
+    return pen_width * factor
 
 
 def _paint_segment(painter: QPainter, start: _StrokePoint, end: _StrokePoint) -> None:
@@ -239,10 +337,12 @@ def _paint_segment(painter: QPainter, start: _StrokePoint, end: _StrokePoint) ->
             painter.drawLine(start_point, end_point)
 
 
-def _segment_bounds(start: _StrokePoint, end: _StrokePoint) -> QRect:
-    """Widget area touched by a segment, including the soft halo and antialiasing."""
+def _segment_bounds(start: _StrokePoint, end: _StrokePoint, scale: float = 1.0) -> QRect:
+    """Widget area touched by a segment, including the soft halo and antialiasing, on a pad
+    shown at `scale` screen pixels per canvas pixel."""
     reach = max(start[2], end[2]) * max(factor for factor, _ in _BRUSH_LAYERS) / 2 + 2
     left, right = sorted((start[0], end[0]))
     top, bottom = sorted((start[1], end[1]))
-    return QRectF(left - reach, top - reach, right - left + 2 * reach, bottom - top + 2 * reach).toAlignedRect()
+    return QRectF((left - reach) * scale, (top - reach) * scale, (right - left + 2 * reach) * scale,
+                  (bottom - top + 2 * reach) * scale).toAlignedRect().adjusted(-1, -1, 1, 1)
 

@@ -12,21 +12,30 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QPalette, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+import shiboken6
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.analysis.inspect import input_saliency
-from engine.digitize import OUTPUT_SIZE, digitize
+from engine.digitize import OUTPUT_SIZE, digitize, digitize_with_frame
 
-from ..widgets.colormaps import cache_axes, diverging_indices, symmetric_scale
+from ..widgets.colormaps import (
+    cache_axes,
+    diverging_indices,
+    diverging_words,
+    series_colours,
+    style_plot,
+    symmetric_scale,
+)
 from ..widgets.compact_views import CompactPlotWidget
 from ..widgets.fields import button, check_box, combo
+from ..widgets.theme import follow_appearance
 from ..widgets.throttle import ThrottledRender
-from .drawing_pad import DrawingPad
+from .drawing_pad import BRUSH_WIDTH, MIN_DISPLAY_SIZE, PAD_SIZE, PEN_WIDTHS, DrawingPad
 from .drawing_preview import DrawingPreview
 from .saliency_legend import SaliencyLegend
-from .saliency_overlay import (  # noqa: F401  (saliency_lut, saliency_colour: re-exported)
+from .saliency_overlay import (  # noqa: F401  (saliency_lut, saliency_colour, input_frame_on_canvas: re-exported)
     SALIENCY_PERCENTILE,
     input_frame_on_canvas,
     overlay_image,
@@ -39,12 +48,14 @@ NO_PREDICTION_TEXT = "\u2013"
 
 NUMBER_OF_CLASSES = 10
 
-_BAR_COLOUR = QColor("#8a9bb0")
-_HIGHLIGHT_BAR_COLOUR = QColor("#e67e22")
 
 _INVISIBLE_BAR_CHANGE = 1e-3
 """Probability changes below this move a bar by well under a pixel."""
 _CONFIDENCE_WIDTH = 112
+_PREDICTION_POINT_SIZE, _COMPACT_PREDICTION_POINT_SIZE = 56, 26
+_COMPACT_PREVIEW_SIZE = 2 * OUTPUT_SIZE  # 2 screen pixels per input pixel
+_COMPACT_CONFIDENCE_LINES = ("Confidence:", "No prediction", "Nothing drawn", "available")
+"""The longest words of what the confidence label says, each to fit one line of its compact form."""
 
 SALIENCY_PREDICTED_TEXT = "predicted digit"
 """First entry of the saliency target chooser: explain whatever digit the network predicts."""
@@ -53,11 +64,15 @@ SALIENCY_PREDICTED_TEXT = "predicted digit"
 class DrawingPanel(QWidget):
     """Drawing pad, network-input preview, predicted digit, class probabilities and saliency.
 
-    Laid out to fit about 540 x 370 px: the fixed 280 px pad on the left with the saliency
-    controls and their colour key under it, and beside it the preview, the predicted digit,
-    the probability bars and the buttons. `show_prediction` is called for every
-    training snapshot, so its labels have fixed sizes (a label that may change size makes
-    the window lay itself out again) and bars that would not visibly move are left alone."""
+    Given about 550 x 380 px (its sizeHint) it shows the 280 px pad on the left with the
+    saliency controls and their colour key under it, and beside it the preview, the predicted
+    digit, the probability bars and the buttons. In less room (a small window's dock, down to
+    its minimumSizeHint, about 335 x 200 px) it lays itself out compactly: the pad shrinks
+    (square, never below MIN_DISPLAY_SIZE) beside a smaller preview, digit and bars, with the
+    pen, saliency controls and colour key in rows across the bottom, so that everything still
+    shows without scrolling. `show_prediction` is called for every training snapshot, so its
+    labels have fixed sizes (a label that may change size makes the window lay itself out
+    again) and bars that would not visibly move are left alone."""
 
     inputChanged = Signal(object)
     """Emitted with the digitized (28, 28) float32 input, or None when the pad is empty."""
@@ -83,34 +98,34 @@ class DrawingPanel(QWidget):
         self.clear_button = button("Clear", "clearDrawingButton",
                                    "Erase the whole drawing so you can start a new digit.")
         self.undo_button = button("Undo stroke", "undoStrokeButton", "Remove the most recent stroke (Ctrl+Z).")
+        self.pen_width_combo = combo(
+            "penWidth", [(f"{name}", width) for name, width in PEN_WIDTHS.items()],
+            "How wide the pen draws the next strokes: "
+            + ", ".join(f"{name} {width:g}" for name, width in PEN_WIDTHS.items())
+            + " pad pixels (the pad is 280 px across). The network input is always scaled to a "
+            "20 px box, so a thicker pen or a smaller digit gives bolder strokes; strokes bolder "
+            "than MNIST's are thinned.")
+        self.pen_width_combo.setCurrentIndex(self.pen_width_combo.findData(BRUSH_WIDTH))
+        self._pen_label = QLabel("Pen")
+        self._pen_label.setBuddy(self.pen_width_combo)
 
         self.prediction_label = QLabel(NO_PREDICTION_TEXT)
         self.prediction_label.setObjectName("predictionLabel")
         self.prediction_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        prediction_font = QFont(self.prediction_label.font())
-        prediction_font.setPointSize(56)
-        prediction_font.setBold(True)
-        self.prediction_label.setFont(prediction_font)
-        digit_metrics = self.prediction_label.fontMetrics()
-        self.prediction_label.setFixedSize(digit_metrics.horizontalAdvance("8") + 24, digit_metrics.height())
         self.prediction_label.setToolTip("The digit the network considers most likely.")
 
         self.confidence_label = QLabel()
         self.confidence_label.setObjectName("confidenceLabel")
         self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.confidence_label.setWordWrap(True)
-        self.confidence_label.setFixedSize(_CONFIDENCE_WIDTH, 2 * self.confidence_label.fontMetrics().lineSpacing() + 2)
         self.confidence_label.setToolTip(
             "The probability the network assigns to its predicted digit. "
             "Low values mean it is unsure."
         )
 
         # A check box rather than a checkable button: its state is plain in every style.
-        self.saliency_toggle = check_box(
-            "Saliency", "saliencyToggle",
-            "Colour each pixel by how more ink there would change the answer: red raises the "
-            "chosen digit, blue lowers it, clear means no effect. The colours are the gradient "
-            "of the network's output with respect to its input, found by backpropagation.")
+        self.saliency_toggle = check_box("Saliency", "saliencyToggle", "")
+        self._set_saliency_tooltip()
         self.saliency_target_combo = combo(
             "saliencyTargetCombo",
             [(SALIENCY_PREDICTED_TEXT, None), *((str(digit), digit) for digit in range(NUMBER_OF_CLASSES))],
@@ -127,24 +142,36 @@ class DrawingPanel(QWidget):
             "pixels of each picture get the full colour."
         )
 
-        self._bar_brush, self._highlight_brush = pg.mkBrush(_BAR_COLOUR), pg.mkBrush(_HIGHLIGHT_BAR_COLOUR)
+        self._bar_brush, self._highlight_brush = self._bar_brushes()
         self.probability_plot = self._create_probability_plot()
         self.probability_bars = pg.BarGraphItem(
             x=np.arange(NUMBER_OF_CLASSES),
             height=np.zeros(NUMBER_OF_CLASSES),
             width=0.7,
-            brushes=[pg.mkBrush(_BAR_COLOUR)] * NUMBER_OF_CLASSES,
+            brushes=[self._bar_brush] * NUMBER_OF_CLASSES,
             pen=pg.mkPen(None),
         )
         self.probability_plot.addItem(self.probability_bars)
 
-        self._build_layout()
+        self._pad_caption = _caption("Draw a digit")
+        self._preview_caption = _caption("What the network sees (28\u00d728)")
+        self._prediction_caption = _caption("Prediction")
+        self._probability_caption = _caption("Probability of each digit")
+        self._compact: bool | None = None
+        # The layout of either arrangement hangs from this one, which stays.
+        self._root = _FixedHeightLayout(self)
+        self._root.setContentsMargins(0, 0, 0, 0)
+        # Its size is the panel's to choose (see _fit); a window of its own may shrink it too.
+        self._root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._measure_arrangements()
 
         # Digitizing on every mouse move would make drawing lag, so changes are
         # coalesced and processed once the event loop has drained pending input.
         self._input_update = ThrottledRender(self.update_input_now, parent=self)
 
         self.pad.drawingChanged.connect(self._on_drawing_changed)
+        self.pen_width_combo.currentIndexChanged.connect(
+            lambda: self.pad.set_pen_width(self.pen_width_combo.currentData()))
         self.clear_button.clicked.connect(self.clear)
         self.undo_button.clicked.connect(self.undo_last_stroke)
         undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
@@ -157,6 +184,7 @@ class DrawingPanel(QWidget):
         self.show_prediction(None)
         self._update_button_states()
         self._update_saliency_legend()
+        follow_appearance(self, self._restyle)
 
     # ------------------------------------------------------------------ API
 
@@ -188,9 +216,9 @@ class DrawingPanel(QWidget):
     def update_input_now(self) -> np.ndarray | None:
         """Process any pending drawing change immediately: refresh the preview and emit ``inputChanged``."""
         self._input_update.rendered()
-        canvas = self.pad.canvas_array()
-        network_input = digitize(canvas)
-        self._input_frame = input_frame_on_canvas(canvas, network_input)
+        placed = digitize_with_frame(self.pad.canvas_array())
+        network_input, frame = placed if placed is not None else (None, None)
+        self._input_frame = None if frame is None else QRectF(frame[1], frame[0], frame[2], frame[2])
         self.preview.set_image(network_input)
         # The old saliency belongs to the old drawing; the answer to inputChanged brings the new one.
         self._clear_saliency()
@@ -277,13 +305,34 @@ class DrawingPanel(QWidget):
         """Digit whose bar is currently highlighted, or None when no prediction is shown."""
         if self.current_probabilities is None:
             return None
-        highlight = pg.mkBrush(_HIGHLIGHT_BAR_COLOUR).color()
+        highlight = self._highlight_brush.color()
         for digit, brush in enumerate(self.probability_bars.opts["brushes"]):
             if pg.mkBrush(brush).color() == highlight:
                 return digit
         return None
 
     # ------------------------------------------------------------- internals
+
+    @staticmethod
+    def _bar_brushes() -> tuple:
+        colours = series_colours()
+        return pg.mkBrush(colours.bar), pg.mkBrush(colours.highlight)
+
+    def _set_saliency_tooltip(self) -> None:
+        negative, positive = diverging_words()
+        self.saliency_toggle.setToolTip(
+            f"Colour each pixel by how more ink there would change the answer: {positive} raises the "
+            f"chosen digit, {negative} lowers it, clear means no effect. The colours are the gradient "
+            "of the network's output with respect to its input, found by backpropagation.")
+
+    def _restyle(self) -> None:
+        """The theme or the palette choice changed: bars, saliency and their words in the new colours."""
+        self._bar_brush, self._highlight_brush = self._bar_brushes()
+        self._shown_bars = None
+        self.show_prediction(self.current_probabilities)
+        if self.saliency is not None:
+            self.show_saliency(self.saliency.ravel())
+        self._set_saliency_tooltip()
 
     def _clear_saliency(self) -> None:
         if self.saliency is None and self.pad.overlay is None and self.preview.saliency_indices is None:
@@ -361,11 +410,7 @@ class DrawingPanel(QWidget):
         plot.setXRange(-0.6, NUMBER_OF_CLASSES - 0.4, padding=0.0)
         plot.setYRange(0.0, 1.0, padding=0.0)
 
-        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
-        for axis_name in ("left", "bottom"):
-            axis = plot.getAxis(axis_name)
-            axis.setPen(pg.mkPen(text_colour))
-            axis.setTextPen(pg.mkPen(text_colour))
+        style_plot(plot.getPlotItem(), self)  # palette-coloured axes, again after a theme change
         plot.getAxis("bottom").setTicks([[(digit, str(digit)) for digit in range(NUMBER_OF_CLASSES)]])
         plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in (0.0, 0.25, 0.5, 0.75, 1.0)]])
         # The "1" tick sits exactly on the top edge; let it draw instead of being culled.
@@ -374,65 +419,171 @@ class DrawingPanel(QWidget):
         cache_axes(plot.getPlotItem())
         return plot
 
-    def _build_layout(self) -> None:
-        pad_caption = _caption("Draw a digit")
-        preview_caption = _caption("What the network sees (28\u00d728)")
-        prediction_caption = _caption("Prediction")
-        probability_caption = _caption("Probability of each digit")
-        for caption in (pad_caption, preview_caption, probability_caption):
+    # ---------------------------------------------------------------- layout
+
+    @property
+    def is_compact(self) -> bool:
+        """True while the panel is laid out compactly, for want of room for its full layout."""
+        return bool(self._compact)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._full_hint)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._compact_minimum)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit(event.size())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange) and self._compact is not None:
+            self._measure_arrangements()
+
+    def _measure_arrangements(self) -> None:
+        """Find the smallest size of each arrangement (the compact one with the smallest pad),
+        then take the one that the panel's present size allows."""
+        compact = self._compact
+        self._arrange(True, MIN_DISPLAY_SIZE)
+        self._compact_minimum = self._root.totalMinimumSize()
+        self._arrange(False, PAD_SIZE)
+        self._full_minimum, self._full_hint = self._root.totalMinimumSize(), self._root.totalSizeHint()
+        self._compact = None
+        self._fit(self.size() if compact is not None else self._full_minimum)
+        self.updateGeometry()
+
+    def _fit(self, size: QSize) -> None:
+        """The arrangement and pad size for a panel of `size`: the full layout wherever it fits,
+        else the compact one with the largest pad that leaves the rest its room."""
+        compact = size.width() < self._full_minimum.width() or size.height() < self._full_minimum.height()
+        if compact:
+            spare = min(size.width() - self._compact_minimum.width(), size.height() - self._compact_minimum.height())
+            side = MIN_DISPLAY_SIZE + max(spare, 0)
+        else:
+            side = PAD_SIZE
+        side = min(side, PAD_SIZE)
+        if compact != self._compact:
+            self._arrange(compact, side)
+        elif side != self.pad.width():
+            self.pad.set_display_size(side)
+
+    def _arrange(self, compact: bool, side: int) -> None:
+        self._compact = compact
+        self.pad.set_display_size(side)
+        self._style_result_widgets(compact)
+        previous = self._root.takeAt(0)
+        if previous is not None:
+            _discard_layout(previous.layout())
+        arrangement = self._compact_layout() if compact else self._full_layout()
+        self._root.addLayout(arrangement)
+        # The compact layout leaves out the target chooser's label: its first item says enough.
+        for label in (self._pad_caption, self._preview_caption, self._prediction_caption,
+                      self._probability_caption, self._saliency_target_label):
+            label.setVisible(not compact)
+        self._root.activate()
+
+    def _style_result_widgets(self, compact: bool) -> None:
+        """The sizes of the preview, digit, confidence and bars for an arrangement; fixed within
+        each, so that new predictions never change them."""
+        preview = _COMPACT_PREVIEW_SIZE if compact else DrawingPreview.DISPLAY_SIZE
+        self.preview.setFixedSize(preview, preview)
+        font = QFont(self.font())
+        font.setPointSize(_COMPACT_PREDICTION_POINT_SIZE if compact else _PREDICTION_POINT_SIZE)
+        font.setBold(True)
+        self.prediction_label.setFont(font)
+        digit_metrics = self.prediction_label.fontMetrics()
+        self.prediction_label.setFixedSize(digit_metrics.horizontalAdvance("8") + (4 if compact else 24),
+                                           digit_metrics.height())
+        text_metrics = self.confidence_label.fontMetrics()
+        width = (max(text_metrics.horizontalAdvance(line) for line in _COMPACT_CONFIDENCE_LINES) + 2 if compact
+                 else _CONFIDENCE_WIDTH)
+        self.confidence_label.setFixedSize(width, 2 * text_metrics.lineSpacing() + 2)
+        self.confidence_label.setAlignment((Qt.AlignmentFlag.AlignLeft if compact else Qt.AlignmentFlag.AlignHCenter)
+                                           | Qt.AlignmentFlag.AlignVCenter)
+        plot = self.probability_plot
+        plot.setMinimumSize(*((150, 56) if compact else (240, 100)))
+        ticks = (0.0, 0.5, 1.0) if compact else (0.0, 0.25, 0.5, 0.75, 1.0)
+        plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in ticks]])
+
+    def _full_layout(self) -> QBoxLayout:
+        for caption in (self._pad_caption, self._preview_caption, self._probability_caption):
             caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
-        prediction_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
-
-        button_row = QHBoxLayout()
-        button_row.addWidget(self.undo_button)
-        button_row.addWidget(self.clear_button)
-        button_row.addStretch(1)
-
-        saliency_row = QHBoxLayout()
-        saliency_row.setSpacing(6)
-        saliency_row.addWidget(self.saliency_toggle)
-        saliency_row.addStretch(1)
-        saliency_row.addWidget(self._saliency_target_label)
-        saliency_row.addWidget(self.saliency_target_combo)
-
-        pad_column = QVBoxLayout()
-        pad_column.setSpacing(2)
-        pad_column.addWidget(pad_caption)
-        pad_column.addWidget(self.pad)
-        pad_column.addSpacing(2)
-        pad_column.addLayout(saliency_row)
-        pad_column.addWidget(self.saliency_legend)
-        pad_column.addStretch(1)
-
-        prediction_box = QVBoxLayout()
-        prediction_box.setSpacing(0)
-        prediction_box.addWidget(prediction_caption)
-        prediction_box.addWidget(self.prediction_label, 0, Qt.AlignmentFlag.AlignHCenter)
-        prediction_box.addWidget(self.confidence_label, 0, Qt.AlignmentFlag.AlignHCenter)
-        prediction_box.addStretch(1)
-        summary_row = QHBoxLayout()
-        summary_row.setSpacing(8)
-        summary_row.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
-        summary_row.addLayout(prediction_box)
-        summary_row.addStretch(1)
-
+        self._prediction_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+        centred, top = Qt.AlignmentFlag.AlignHCenter, Qt.AlignmentFlag.AlignTop
+        pad_column = _box(QVBoxLayout, 2,
+                          _box(QHBoxLayout, 4, (self._pad_caption, 1), self._pen_label, self.pen_width_combo),
+                          self.pad, 2,
+                          _box(QHBoxLayout, 6, self.saliency_toggle, None, self._saliency_target_label,
+                               self.saliency_target_combo),
+                          self.saliency_legend, None)
+        prediction_box = _box(QVBoxLayout, 0, self._prediction_caption, (self.prediction_label, 0, centred),
+                              (self.confidence_label, 0, centred), None)
         # Everything but the pad in one column beside it: the panel then fits a dock of
-        # about 540 x 320 px, so small screens need no scrolling.
-        result_column = QVBoxLayout()
-        result_column.setSpacing(2)
-        result_column.addWidget(preview_caption)
-        result_column.addLayout(summary_row)
-        result_column.addSpacing(4)
-        result_column.addWidget(probability_caption)
-        result_column.addWidget(self.probability_plot, 1)
-        result_column.addLayout(button_row)
-
-        main_layout = QHBoxLayout(self)
+        # about 550 x 380 px.
+        result_column = _box(QVBoxLayout, 2,
+                             self._preview_caption,
+                             _box(QHBoxLayout, 8, (self.preview, 0, top), prediction_box, None),
+                             4, self._probability_caption, (self.probability_plot, 1),
+                             _box(QHBoxLayout, -1, self.undo_button, self.clear_button, None))
+        main_layout = _box(QHBoxLayout, 10, pad_column, (result_column, 1))
         main_layout.setContentsMargins(4, 4, 4, 4)
-        main_layout.setSpacing(10)
-        main_layout.addLayout(pad_column)
-        main_layout.addLayout(result_column, 1)
+        return main_layout
 
+    def _compact_layout(self) -> QBoxLayout:
+        # The pad and, beside it, the prediction column: preview, digit and confidence in a
+        # row, the bars under them, the buttons at the bottom.
+        result_column = _box(QVBoxLayout, 2,
+                             _box(QHBoxLayout, 4, self.preview, self.prediction_label, self.confidence_label, None),
+                             (self.probability_plot, 1),
+                             _box(QHBoxLayout, 4, self.undo_button, self.clear_button, None))
+        top_row = _box(QHBoxLayout, 8, (self.pad, 0, Qt.AlignmentFlag.AlignTop), (result_column, 1))
+        # The pen and saliency controls in a row under both, and the colour key, whose lines
+        # need more width than the prediction column has, across the whole panel.
+        control_row = _box(QHBoxLayout, 4, self._pen_label, self.pen_width_combo, 8, self.saliency_toggle, None,
+                           self.saliency_target_combo)
+        main_layout = _box(QVBoxLayout, 2, (top_row, 1), control_row, self.saliency_legend)
+        main_layout.setContentsMargins(2, 0, 2, 0)
+        return main_layout
+
+
+def _box(kind: type[QBoxLayout], spacing: int, *items) -> QBoxLayout:
+    """A `kind` box layout of `items` in order: widgets and layouts, (item, stretch[, alignment])
+    tuples, whole numbers for fixed spacing and None for a stretch. A negative `spacing` keeps
+    the style's."""
+    box = kind()
+    if spacing >= 0:
+        box.setSpacing(spacing)
+    for item in items:
+        if item is None:
+            box.addStretch(1)
+        elif isinstance(item, int):
+            box.addSpacing(item)
+        else:
+            thing, *options = item if isinstance(item, tuple) else (item,)
+            if isinstance(thing, QLayout):
+                box.addLayout(thing, *options)
+            else:
+                box.addWidget(thing, *options)
+    return box
+
+
+class _FixedHeightLayout(QVBoxLayout):
+    """The confidence label wraps its words, which makes a layout's height depend on its width;
+    a scroll area would then size the panel by that (its preferred height) rather than fit it
+    to what shows. The panel's height is chosen by `_fit` instead."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
+def _discard_layout(layout: QLayout | None) -> None:
+    """Delete `layout` and the layouts in it, leaving their widgets to the panel."""
+    if layout is None:
+        return
+    while (item := layout.takeAt(0)) is not None:
+        _discard_layout(item.layout())
+    shiboken6.delete(layout)
 
 
 def _caption(text: str) -> QLabel:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QWidget
 
 from engine.digitize import OUTPUT_SIZE
 
+from ..widgets.theme import follow_appearance
 from .saliency_overlay import saliency_lut
 
 
@@ -46,6 +47,8 @@ class DrawingPreview(pg.GraphicsLayoutWidget):
         """The last image shown (a copy), or None when the drawing is empty."""
         self.saliency_indices: np.ndarray | None = None
         """Colour indices of the saliency overlay shown (see saliency_lut), or None."""
+        # The input stays white on black, as the network sees it; the overlay follows the palette choice.
+        follow_appearance(self, lambda: self.set_saliency(self.saliency_indices))
 
     def set_saliency(self, indices: np.ndarray | None) -> None:
         """Lay (28, 28) colour indices of saliency_lut over the image; None removes them."""

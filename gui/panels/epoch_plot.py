@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsSimpleTextItem
 from ..training.timeline_bar import TimelineCursor
 from ..widgets.colormaps import HorizontalGrid, cache_axes, major_ticks, style_plot, text_colour
 from ..widgets.panel_base import SnapshotPanel
+from ..widgets.theme import themed
 
 AXIS_WIDTH = 44
 """Width of the left axis in pixels, fixed so that new tick labels never re-lay out the plot."""
@@ -47,7 +48,7 @@ class EpochPlotPanel(SnapshotPanel):
         plot_item.vb.disableAutoRange()
         plot_item.vb.setRange(xRange=(0.0, 1.0), yRange=y_range, padding=0.0)
         # Horizontal grid lines only, drawn as one cheap path (see colormaps.HorizontalGrid).
-        self.grid = HorizontalGrid(text_colour(self))
+        self.grid = HorizontalGrid(self)
         plot_item.addItem(self.grid, ignoreBounds=True)
         return plot_item
 
@@ -58,7 +59,7 @@ class EpochPlotPanel(SnapshotPanel):
         axis = plot_item.getAxis("bottom")
         self.x_label = QGraphicsSimpleTextItem(X_LABEL, axis)
         self.x_label.setFont(axis.style["tickFont"] or axis.font())
-        self.x_label.setBrush(text_colour(self))
+        themed(self, self.x_label, lambda label: label.setBrush(text_colour(self)))
         self.x_label.setToolTip("The x axis: epochs of training, fractional within an epoch.")
         # Right-aligned a little left of the axis' start, on the tick labels' line (they are
         # drawn `tickTextOffset` below the axis line).
@@ -67,7 +68,7 @@ class EpochPlotPanel(SnapshotPanel):
 
     def _add_cursor(self, plot_item: pg.PlotItem) -> None:
         """The mark of the moment the timeline shows (see `set_cursor`), above what is there."""
-        self.cursor = TimelineCursor()
+        self.cursor = TimelineCursor(self)
         plot_item.addItem(self.cursor, ignoreBounds=True)  # never rescales the axes
 
     def bind(self, state) -> None:

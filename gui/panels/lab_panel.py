@@ -36,6 +36,7 @@ from engine.network import Network
 from engine.snapshot import RunState, Snapshot
 
 from ..widgets.background import BackgroundTask
+from ..widgets.colormaps import text_accent
 from ..widgets.fields import button, check_box, double_spin, named, set_quietly
 from ..widgets.user_folders import user_models_folder
 from ..widgets.visibility import on_screen
@@ -571,7 +572,7 @@ class LabPanel(QWidget):
         return False
 
     def _show_message(self, text: str, colour: str) -> None:
-        self.message_label.setStyleSheet(f"color: {colour};")
+        self.message_label.setStyleSheet(f"color: {text_accent(colour).name()};")
         self.message_label.setText(text)
         self.message_label.show()
 

@@ -6,6 +6,8 @@ import numpy as np
 
 from engine.network import Network
 
+from ..widgets.colormaps import text_accent
+
 LOSS_COLOUR, GAIN_COLOUR = "#c9302c", "#2e7d32"
 
 
@@ -21,7 +23,8 @@ def accuracy_text(original: float, edited: float, edits_active: bool) -> str:
     if not edits_active:
         return f"<b>{100 * original:.2f} %</b> as trained"
     change = 100 * (edited - original)
-    colour = LOSS_COLOUR if change < 0 else GAIN_COLOUR if change > 0 else "palette(text)"
+    colour = text_accent(LOSS_COLOUR).name() if change < 0 else text_accent(GAIN_COLOUR).name() if change > 0 \
+        else "palette(text)"
     return (f"<b>{100 * edited:.2f} %</b> edited <span style='color:{colour}'>({change:+.2f})</span>"
             f"<br><small>{100 * original:.2f} % as trained</small>")
 
@@ -32,7 +35,7 @@ def drawing_text(trained: tuple[int, float], edited: tuple[int, float] | None) -
     if edited is None:
         return f"<b>{digit}</b> at {confidence:.1%}"
     edited_digit, edited_confidence = edited
-    colour = "palette(text)" if edited_digit == digit else LOSS_COLOUR
+    colour = "palette(text)" if edited_digit == digit else text_accent(LOSS_COLOUR).name()
     return (f"<b style='color:{colour}'>{edited_digit}</b> at {edited_confidence:.1%} edited"
             f"<br><span style='color:palette(placeholder-text)'>{digit} at {confidence:.1%} as trained</span>")
 

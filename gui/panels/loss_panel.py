@@ -20,11 +20,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from engine.snapshot import RunState
 
 from ..widgets.colormaps import (
-    TEST_COLOUR,
-    TRAIN_COLOUR,
-    TRAIN_EPOCH_COLOUR,
+    TEST_SYMBOL,
+    TRAIN_SYMBOL,
     cache_item,
     nice_ceiling,
+    series_colours,
+    series_pen,
     text_colour,
     translucent,
 )
@@ -152,18 +153,13 @@ class LossPanel(EpochPlotPanel):
         plot_item = self._set_up_epoch_plot("loss", (0.0, 1.0), (240, 120), si_prefix=False)
         view_box = plot_item.vb
 
-        raw_colour = translucent(TRAIN_COLOUR, RAW_ALPHA)
-        self.raw_curve = plot_item.plot(pen=pg.mkPen(raw_colour, width=1), connect="finite")
+        self.raw_curve = plot_item.plot(connect="finite")
         # About one point per pixel column: a 2 px line is stroked point by point, and the
         # moving average has no detail finer than that anyway.
-        self.smooth_curve = plot_item.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), connect="finite",
-                                           autoDownsampleFactor=1.0)
-        self.train_epoch_curve = plot_item.plot(
-            pen=pg.mkPen(TRAIN_EPOCH_COLOUR, width=1.5), symbol="o", symbolSize=7,
-            symbolPen=pg.mkPen(TRAIN_EPOCH_COLOUR), symbolBrush=pg.mkBrush(TRAIN_EPOCH_COLOUR))
-        self.test_epoch_curve = plot_item.plot(
-            pen=pg.mkPen(TEST_COLOUR, width=1.5), symbol="s", symbolSize=7,
-            symbolPen=pg.mkPen(TEST_COLOUR), symbolBrush=pg.mkBrush(TEST_COLOUR))
+        self.smooth_curve = plot_item.plot(connect="finite", autoDownsampleFactor=1.0)
+        # Train and test differ in line and marker too (solid and round, dashed and square).
+        self.train_epoch_curve = plot_item.plot(symbol=TRAIN_SYMBOL, symbolSize=7)
+        self.test_epoch_curve = plot_item.plot(symbol=TEST_SYMBOL, symbolSize=7)
 
         for epoch_curve in (self.train_epoch_curve, self.test_epoch_curve):
             # Changed once per epoch, yet under the per-batch curves' repaints every frame.
@@ -181,13 +177,7 @@ class LossPanel(EpochPlotPanel):
 
         # The legend sits under the plot, where it can never hide a curve: one short line,
         # beside the plot's options, so the curves keep the height (the details in its tooltip).
-        window = self.palette().window().color()
-        self.legend = QLabel(" &nbsp; ".join((
-            _legend_entry(_blend(raw_colour, window), "\u2501\u2501", "mini-batch loss"),
-            _legend_entry(TRAIN_COLOUR, "\u2501\u2501", "smoothed"),
-            _legend_entry(TRAIN_EPOCH_COLOUR, "\u2500\u25cf\u2500", "train"),
-            _legend_entry(TEST_COLOUR, "\u2500\u25a0\u2500", "test"),
-        )))
+        self.legend = QLabel()
         self.legend.setObjectName("lossLegend")
         self.legend.setToolTip(
             "<b>mini-batch loss</b>: the loss of every mini-batch as it was trained on<br>"
@@ -230,6 +220,29 @@ class LossPanel(EpochPlotPanel):
         plot_item.autoBtn.clicked.connect(self._on_auto_button)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._update_grid()
+        self.restyle()
+
+    def restyle(self) -> None:
+        colours = series_colours()
+        raw_colour = translucent(colours.train, RAW_ALPHA)
+        self.raw_curve.setPen(pg.mkPen(raw_colour, width=1))
+        self.smooth_curve.setPen(series_pen(colours.train))
+        for curve, colour, test in ((self.train_epoch_curve, colours.train_epoch, False),
+                                    (self.test_epoch_curve, colours.test, True)):
+            curve.setPen(series_pen(colour, width=1.5, test=test))
+            curve.setSymbolPen(pg.mkPen(colour))
+            curve.setSymbolBrush(pg.mkBrush(colour))
+        window, text = self.palette().window().color(), text_colour(self)
+        self.legend.setText(" &nbsp; ".join((
+            _legend_entry(_blend(raw_colour, window), "\u2501\u2501", "mini-batch loss"),
+            _legend_entry(colours.train, "\u2501\u2501", "smoothed"),
+            _legend_entry(colours.train_epoch, "\u2500\u25cf\u2500", "train"),
+            _legend_entry(colours.test, "\u254c\u25a0\u254c", "test"),
+        )))
+        self._hover_line.setPen(pg.mkPen(translucent(text, 110), width=1))
+        self._hover_marker.setSymbolPen(pg.mkPen(text, width=1.5))
+        self._hover_label.setColor(text)
+        self._hover_label.fill = pg.mkBrush(translucent(window, 220))
 
     # ------------------------------------------------------------------ API
 
@@ -388,13 +401,9 @@ class LossPanel(EpochPlotPanel):
     def _build_hover(self, plot_item: pg.PlotItem) -> None:
         self._hover_epoch: float | None = None
         self.hover_text = ""
-        self._hover_line = pg.InfiniteLine(angle=90, movable=False,
-                                           pen=pg.mkPen(translucent(text_colour(self), 110), width=1))
-        self._hover_marker = pg.PlotDataItem(
-            symbol="o", symbolSize=9, pen=None,
-            symbolPen=pg.mkPen(text_colour(self), width=1.5), symbolBrush=pg.mkBrush(None))
-        self._hover_label = pg.TextItem(color=text_colour(self), anchor=(0.0, 1.0),
-                                        fill=pg.mkBrush(translucent(self.palette().window().color(), 220)))
+        self._hover_line = pg.InfiniteLine(angle=90, movable=False)
+        self._hover_marker = pg.PlotDataItem(symbol="o", symbolSize=9, pen=None, symbolBrush=pg.mkBrush(None))
+        self._hover_label = pg.TextItem(anchor=(0.0, 1.0))  # coloured by restyle
         # ignoreBounds: hovering must never make the axes rescale.
         plot_item.addItem(self._hover_line, ignoreBounds=True)
         plot_item.addItem(self._hover_marker, ignoreBounds=True)

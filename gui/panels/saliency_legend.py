@@ -1,5 +1,5 @@
-"""The key under the drawing pad to the saliency colours: what red and blue mean for the
-digit being explained, or a hint while there is nothing to explain."""
+"""The key under the drawing pad to the saliency colours: what red (or orange) and blue mean for
+the digit being explained, or a hint while there is nothing to explain."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..widgets.colormaps import diverging_words
+from ..widgets.theme import follow_appearance
 from .saliency_overlay import saliency_colour
 
 _RAISE_COLOUR_POSITION, _LOWER_COLOUR_POSITION = 0.85, -0.85
@@ -24,6 +26,7 @@ class SaliencyLegend(QWidget):
         self._objective, self._message, self._drawn_ink = "", "", False
         self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        follow_appearance(self, self.update)  # the swatches take the palette choice's colours
 
     @property
     def text(self) -> str:
@@ -31,7 +34,8 @@ class SaliencyLegend(QWidget):
         if self._message:
             return self._message
         raises, lowers = self._lines()
-        return f"red: {raises}; blue: {lowers}"
+        negative, positive = diverging_words()
+        return f"{positive}: {raises}; {negative}: {lowers}"
 
     def set_key(self, objective: str, drawn_ink: bool = False) -> None:
         """Explain the colours: red raises `objective` (e.g. "the score of 7"), blue lowers it.

@@ -1,6 +1,7 @@
-"""Saliency on the drawing: the colours of an input gradient (red where more ink raises the
-objective, blue where it lowers it, clear where it does not matter) and where the 28x28 network
-input lies on the pad, so that the picture can be laid over the strokes."""
+"""Saliency on the drawing: the colours of an input gradient (red, or orange with the colour-blind
+palette, where more ink raises the objective, blue where it lowers it, clear where it does not
+matter) and where the 28x28 network input lies on the pad, so that the picture can be laid over
+the strokes."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage
 
-from engine.digitize import DIGIT_BOX_SIZE, INK_THRESHOLD, OUTPUT_SIZE
+from engine.digitize import digitize_with_frame
 
 from ..widgets.colormaps import INDEX_HALF_RANGE, INDEX_SEPARATOR, INDEX_TRANSPARENT, INDEX_ZERO, diverging_colormap
+from ..widgets.theme import appearance
 
 SALIENCY_PERCENTILE = 99.0
 """Colour levels are +/- this percentile of |gradient|: a few extreme pixels saturate
@@ -27,15 +29,21 @@ _SALIENCY_MIN_HUE = 0.55
 grey, not red or blue, over the black canvas."""
 
 
-@functools.lru_cache(maxsize=2)
 def saliency_lut(premultiplied: bool = False) -> np.ndarray:
     """(256, 4) RGBA table for the colour indices of colormaps.diverging_indices.
 
-    Red for positive values, blue for negative, from the studio's diverging map, with an
-    opacity that grows with |value|: zero is fully transparent, so only pixels that matter
+    Red (or orange) for positive values, blue for negative, from the diverging map in use, with
+    an opacity that grows with |value|: zero is fully transparent, so only pixels that matter
     tint the drawing. `premultiplied` gives colours already multiplied by their opacity,
     as QImage's premultiplied formats expect (and as smooth scaling needs, so transparent
-    pixels do not bleed white into their neighbours)."""
+    pixels do not bleed white into their neighbours). Read-only and shared; another array
+    after the palette choice changes."""
+    return _saliency_lut(bool(premultiplied), appearance().colour_blind)
+
+
+@functools.lru_cache(maxsize=4)
+def _saliency_lut(premultiplied: bool, _colour_blind: bool) -> np.ndarray:
+    # _colour_blind: the cache key of the map diverging_colormap() returns.
     fraction = np.clip((np.arange(256) - INDEX_ZERO) / INDEX_HALF_RANGE, -1.0, 1.0)
     magnitude = np.abs(fraction)
     position = 0.5 + 0.5 * np.sign(fraction) * (_SALIENCY_MIN_HUE + (1 - _SALIENCY_MIN_HUE) * magnitude)
@@ -65,21 +73,14 @@ def overlay_image(indices: np.ndarray) -> QImage:
 def input_frame_on_canvas(canvas: np.ndarray, network_input: np.ndarray | None) -> QRectF | None:
     """Where the 28x28 network input lies on the pad, as a rectangle in canvas pixels.
 
-    `digitize` crops the ink's bounding box, scales it by DIGIT_BOX_SIZE over its larger
-    side and shifts it by whole input pixels; undoing that maps each input pixel back onto
-    the canvas, so a picture of the input (its saliency) can be laid over the drawing. The
-    shift is read off `network_input`, whose first inked row and column are where the
-    crop's first row and column went. None for an empty drawing."""
+    `digitize` crops the ink's bounding box (after thinning strokes too bold for MNIST),
+    scales it by DIGIT_BOX_SIZE over its larger side and shifts it by whole input pixels;
+    engine.digitize.digitize_with_frame undoes that, so a picture of the input (its
+    saliency) can be laid over the drawing. None for an empty drawing (`network_input` None)."""
     if network_input is None:
         return None
-    ink = np.asarray(canvas) >= INK_THRESHOLD
-    ink_rows, ink_cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    input_rows = np.flatnonzero(np.any(network_input > 0, axis=1))
-    input_cols = np.flatnonzero(np.any(network_input > 0, axis=0))
-    if min(ink_rows.size, input_rows.size) == 0:
+    placed = digitize_with_frame(canvas)
+    if placed is None:
         return None
-    scale = DIGIT_BOX_SIZE / max(ink_rows[-1] - ink_rows[0] + 1, ink_cols[-1] - ink_cols[0] + 1)
-    top = ink_rows[0] - input_rows[0] / scale
-    left = ink_cols[0] - input_cols[0] / scale
-    side = OUTPUT_SIZE / scale
-    return QRectF(float(left), float(top), side, side)
+    top, left, side = placed[1]
+    return QRectF(float(left), float(top), float(side), float(side))

@@ -6,6 +6,8 @@ from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit,
 
 from engine.config import TrainConfig
 
+from ..widgets.colormaps import text_accent
+
 PRESET_ORDER = ("seed-000", "seed-002", "seed-003", "seed-004", "default", "best")
 
 AUGMENT_SHIFT_PX = 2
@@ -19,6 +21,8 @@ SLOW_MOTION_SLIDER_STEPS_PER_S = 100  # the slider moves in 10 ms steps
 
 
 INVALID_STYLE = "border: 2px solid #d9534f; border-radius: 3px;"
+ERROR_TEXT_COLOUR = "#c9302c"
+"""Messages about impossible settings (lighter on a dark theme, see colormaps.text_accent)."""
 
 PRESET_TOOLTIP = (
     "Starting settings taken from the seeds. seed-000: 784-128-64-10 ReLU network, mini-batch gradient "
@@ -134,7 +138,7 @@ def config_problem(config: TrainConfig, n_train: int | None) -> str:
 def invalid_style(widget: QWidget) -> str:
     """The style sheet that marks `widget` as holding an impossible value."""
     if isinstance(widget, QCheckBox):
-        return "QCheckBox { color: #c9302c; }"
+        return f"QCheckBox {{ color: {text_accent(ERROR_TEXT_COLOUR).name()}; }}"
     for widget_type in (QAbstractSpinBox, QLineEdit, QComboBox):
         if isinstance(widget, widget_type):
             return f"{widget_type.__name__} {{ {INVALID_STYLE} }}"

@@ -11,7 +11,7 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -24,8 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..widgets.theme import appearance, follow_appearance, themed
+
 TIMELINE_COLOUR = QColor("#7e57c2")
 """The timeline's accent: its epoch marks and the cursor it puts on the loss and accuracy plots."""
+DARK_TIMELINE_COLOUR = QColor("#b39ddb")
+"""The accent on a dark theme, where the light theme's purple is too dark to read."""
+LIVE_COLOURS = {False: "#c62828", True: "#ff6b6b"}
+"""The Live button's "on air" red, on a light and on a dark theme."""
+
+
+def timeline_colour() -> QColor:
+    return DARK_TIMELINE_COLOUR if appearance().dark else TIMELINE_COLOUR
+
 
 EMPTY_TEXT = "No timeline yet: the weights are recorded a few times per epoch while a network trains."
 RESUME_TIP = ("Start a new run from the weights of this moment, with the settings of the run it belongs to. "
@@ -41,13 +52,22 @@ LIVE_TIP = "Show the network as it is now and follow the training again."
 class TimelineCursor(pg.InfiniteLine):
     """The vertical line marking the timeline's moment on a plot; hidden until placed."""
 
-    def __init__(self) -> None:
-        pen = pg.mkPen(TIMELINE_COLOUR, width=2, style=Qt.PenStyle.DashLine)
-        super().__init__(angle=90, movable=False, pen=pen, label="epoch {value:.2f}",
-                         labelOpts={"position": 0.93, "color": TIMELINE_COLOUR,
-                                    "fill": pg.mkBrush(255, 255, 255, 210)})
+    def __init__(self, owner: QWidget) -> None:
+        """A cursor for a plot of `owner`, in the colours of its theme."""
+        super().__init__(angle=90, movable=False, label="epoch {value:.2f}", labelOpts={"position": 0.93})
         self.setZValue(9)
         self.setVisible(False)
+        themed(owner, self, lambda cursor: cursor.set_colours(owner.palette().color(QPalette.ColorRole.Window)))
+
+    def set_colours(self, background: QColor) -> None:
+        """The theme's accent, its label on a translucent `background`."""
+        colour = timeline_colour()
+        self.setPen(pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+        self.label.setColor(colour)
+        fill = QColor(background)
+        fill.setAlpha(210)
+        self.label.fill = pg.mkBrush(fill)
+        self.label.update()
 
     def show_at(self, epoch: float | None) -> None:
         """Mark `epoch` (fractional epochs), or hide the mark (None)."""
@@ -103,7 +123,7 @@ class TimelineSlider(QSlider):
                                       QStyle.SubControl.SC_SliderHandle, self)
         span = groove.width() - handle.width()
         painter = QPainter(self)
-        colour = QColor(TIMELINE_COLOUR)
+        colour = QColor(timeline_colour())
         colour.setAlpha(200 if self.isEnabled() else 80)
         painter.setPen(QPen(colour, 1.5))
         # Just under the groove, clear of the handle's middle.
@@ -135,7 +155,7 @@ class TimelineBar(QFrame):
         font = caption.font()
         font.setBold(True)
         caption.setFont(font)
-        caption.setStyleSheet(f"color: {TIMELINE_COLOUR.name()};")
+        self.caption = caption
 
         self.slider = TimelineSlider()
         self.slider.setObjectName("timelineSlider")
@@ -165,8 +185,6 @@ class TimelineBar(QFrame):
         self.live_button.setText("\u25cf Live")
         self.live_button.setCheckable(True)
         self.live_button.setToolTip(LIVE_TIP)
-        # Lit up like a broadcast's "on air" sign while the window follows the training.
-        self.live_button.setStyleSheet("QToolButton#timelineLiveButton:checked { color: #c62828; font-weight: bold; }")
         self.live_button.clicked.connect(lambda _=False: self.go_live())
 
         layout = QHBoxLayout(self)
@@ -177,7 +195,16 @@ class TimelineBar(QFrame):
         layout.addWidget(self.moment_label)
         layout.addWidget(self.resume_button)
         layout.addWidget(self.live_button)
+        self._restyle()
+        follow_appearance(self, self._restyle)
         self._update()
+
+    def _restyle(self) -> None:
+        self.caption.setStyleSheet(f"color: {timeline_colour().name()};")
+        # Lit up like a broadcast's "on air" sign while the window follows the training.
+        self.live_button.setStyleSheet("QToolButton#timelineLiveButton:checked "
+                                       f"{{ color: {LIVE_COLOURS[appearance().dark]}; font-weight: bold; }}")
+        self.slider.update()
 
     # -- queries -------------------------------------------------------------------------------
     @property

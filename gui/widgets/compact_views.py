@@ -6,6 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QWidget
 
+from .theme import follow_window_colour
+
 
 class CompactPlotWidget(pg.PlotWidget):
     """A PlotWidget whose size hint is `size_hint` (width, height); other arguments as PlotWidget's."""
@@ -15,6 +17,7 @@ class CompactPlotWidget(pg.PlotWidget):
     def __init__(self, size_hint: tuple[int, int], parent: QWidget | None = None, **kwargs) -> None:
         super().__init__(parent, **kwargs)
         self._hint = QSize(*size_hint)
+        follow_window_colour(self)
 
     def sizeHint(self) -> QSize:
         return QSize(self._hint) if self._hint is not None else super().sizeHint()
@@ -30,6 +33,7 @@ class CompactLayoutWidget(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setBackground(None)
         self._hint = QSize(*size_hint)
+        follow_window_colour(self)
 
     def sizeHint(self) -> QSize:
         return QSize(self._hint) if self._hint is not None else super().sizeHint()

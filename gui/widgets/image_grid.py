@@ -14,7 +14,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
-from .colormaps import HIGHLIGHT_COLOUR, HOVER_FRAME_COLOUR, make_colour_bar, text_colour
+from .colormaps import HOVER_FRAME_COLOUR, make_colour_bar, series_colours, text_colour
+from .theme import follow_appearance, follow_window_colour
 
 CAPTION_HEIGHT = 11
 """Height of the caption band above each picture, in picture pixels (a digit is 28)."""
@@ -59,7 +60,7 @@ class ImageGrid(pg.GraphicsLayoutWidget):
     def __init__(self, colour_bar_label: str | None = None, colormap: pg.ColorMap | None = None,
                  zoomable: bool = True, preferred_size: QSize | None = None, parent=None) -> None:
         super().__init__(parent=parent)
-        self.setBackground(None)  # the window's colour, not pyqtgraph's black
+        follow_window_colour(self).setBackground(None)  # the window's colour, not pyqtgraph's black
         self._preferred_size = preferred_size or QSize(420, 320)
         self.ci.setContentsMargins(2, 8, 2, 8)
         self.view_box = self.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
@@ -78,8 +79,9 @@ class ImageGrid(pg.GraphicsLayoutWidget):
             self.addItem(self.colour_bar, row=0, col=1)
 
         self._hover_frame = self._frame(HOVER_FRAME_COLOUR, 10)
-        self._selection_frame = self._frame(HIGHLIGHT_COLOUR, 9)
+        self._selection_frame = self._frame(series_colours().highlight, 9)
         self._captions: list[pg.TextItem] = []
+        follow_appearance(self, self._restyle)
 
         self.images = np.zeros((0, 28, 28), dtype=np.float32)
         self.levels = (0.0, 1.0)
@@ -166,6 +168,13 @@ class ImageGrid(pg.GraphicsLayoutWidget):
         self._selection_frame.setVisible(self.selected >= 0)
 
     # ------------------------------------------------------------- internals
+
+    def _restyle(self) -> None:
+        pen = pg.mkPen(series_colours().highlight, width=2)
+        pen.setCosmetic(True)
+        self._selection_frame.setPen(pen)
+        for item in self._captions:
+            item.setColor(text_colour(self))
 
     def _frame(self, colour: QColor, z: float) -> QGraphicsRectItem:
         frame = QGraphicsRectItem()

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 from .colormaps import muted_text_colour
 from .fields import named
+from .theme import follow_appearance
 
 
 def readout_label(object_name: str, tooltip: str = "", text: str = "") -> QLabel:
@@ -26,11 +27,21 @@ def heading_label(text: str) -> QLabel:
 
 def mute(widget: QWidget) -> QWidget:
     """Draw `widget`'s text in the muted grey of explanations (colormaps.muted_text_colour), which
-    keeps a readable contrast with the window; a disabled widget's grey would not."""
-    palette = QPalette(widget.palette())
-    palette.setColor(QPalette.ColorRole.WindowText, muted_text_colour(palette))
-    widget.setPalette(palette)
+    keeps a readable contrast with the window; a disabled widget's grey would not. The grey is
+    worked out again for each theme."""
+    _mute(widget)
+    follow_appearance(widget, lambda: _mute(widget))
     return widget
+
+
+def _mute(widget: QWidget) -> None:
+    # From the surroundings' palette: the widget's own text colour is the grey set last time.
+    parent = widget.parentWidget()
+    palette = QPalette(widget.palette())
+    source = parent.palette() if parent is not None else QApplication.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, muted_text_colour(source))
+    if palette != widget.palette():
+        widget.setPalette(palette)
 
 
 def muted_colour_name(widget: QWidget | None = None) -> str:

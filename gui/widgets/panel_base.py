@@ -13,6 +13,10 @@ when it is on screen.
 
 A new view is a small subclass: it implements `show_snapshot` (or `show_report`) and, where its
 content depends on less than the whole snapshot, `content_key`.
+
+Every view follows the theme and palette choice (gui.widgets.theme): when either changes, the
+plots styled with gui.widgets.colormaps recolour themselves, the view's `restyle()` recolours the
+rest, and the view draws its content again (now, or when it is next on screen).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from engine.snapshot import RunState
 from .background import BackgroundTask
 from .fields import button
 from .labels import readout_label
+from .theme import follow_appearance
 from .visibility import on_screen
 
 
@@ -38,6 +43,17 @@ class StatePanel(QWidget):
         super().__init__(parent)
         self.state = None
         self._shown_key = None
+        follow_appearance(self, self._appearance_changed)
+
+    def restyle(self) -> None:
+        """Recolour what the view coloured itself from the palette or the palette choice (series
+        colours, text items, maps of images it does not redraw): called after the theme or the
+        palette choice changed, before the view draws its content again."""
+
+    def _appearance_changed(self) -> None:
+        self.restyle()
+        self._shown_key = None  # whatever is on screen was drawn in the old colours
+        self.request_refresh()
 
     def bind(self, state) -> None:
         """Subscribe to `state`; the view draws on its next refresh."""
@@ -160,6 +176,8 @@ class BackgroundPanel(SnapshotPanel):
         """The training step of the weights of the result on screen; None before the first."""
         self.computed_source = ""
         """`source` of the weights of the result on screen."""
+        self.result = None
+        """The result on screen (what `show_result` was given last), or None."""
         self._architecture = None
         self.status_label = readout_label(self.status_name, self.status_tooltip, "No network yet.")
         # Wrapped, not cut: the end of the line says which weights the result shows.
@@ -189,6 +207,11 @@ class BackgroundPanel(SnapshotPanel):
 
     def show_status(self) -> None:
         """Say what the result on screen was computed from (see `stale_note`)."""
+
+    def restyle(self) -> None:
+        """Show the result again, in the new colours (a subclass adds what else it colours)."""
+        if self.result is not None:
+            self.show_result(self.result)
 
     # -- the common machinery ------------------------------------------------------------------
     @property
@@ -265,6 +288,7 @@ class BackgroundPanel(SnapshotPanel):
 
     def _on_finished(self, outcome) -> None:
         self.computed_step, self.computed_source, result = outcome
+        self.result = result
         self.show_result(result)
         self.show_status()
         self.computed.emit()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 
@@ -74,7 +75,11 @@ class RenderQueue(QObject):
         """Draw the first stale view that needs it (views off screen are dropped: they catch up
         when they appear); the rest follow on later passes of the event loop."""
         while self._stale:
-            if self._stale.pop(0).refresh():
+            view = self._stale.pop(0)
+            # A view closed and deleted after asking (a dialog, a panel of a closed window) is dropped.
+            if isinstance(view, QObject) and not shiboken6.isValid(view):
+                continue
+            if view.refresh():
                 break
         if self._stale:
             self._timer.start()

@@ -3,7 +3,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.digitize import CENTRE_OF_MASS_TARGET, DIGIT_BOX_SIZE, INK_THRESHOLD, OUTPUT_SIZE, digitize
+from engine.digitize import (
+    CENTRE_OF_MASS_TARGET,
+    DIGIT_BOX_SIZE,
+    INK_THRESHOLD,
+    MAX_STROKE_WIDTH,
+    OUTPUT_SIZE,
+    digitize,
+    digitize_with_frame,
+    stroke_width,
+)
 
 
 def ink_bounding_box(image: np.ndarray) -> tuple[int, int]:
@@ -179,6 +188,86 @@ def test_out_of_range_values_are_clipped():
     overdriven = canvas * 1e300
 
     np.testing.assert_array_equal(digitize(overdriven), digitize(canvas))
+
+
+# ------------------------------------------------- strokes bolder than MNIST's
+
+def ring(canvas: np.ndarray, centre: tuple[float, float], radius: float, width: float) -> None:
+    """Paint a full-ink ring, an "0" drawn with a pen `width` px wide."""
+    rows, cols = np.mgrid[: canvas.shape[0], : canvas.shape[1]]
+    distance = np.hypot(rows - centre[0], cols - centre[1])
+    canvas[np.abs(distance - radius) <= width / 2] = 1.0
+
+
+def test_stroke_width_is_measured_in_pixels_whatever_the_shape():
+    bar, seven, zero = np.zeros((280, 280)), np.zeros((280, 280)), np.zeros((280, 280))
+    bar[40:240, 130:150] = 1.0
+    thick_line(seven, (60, 70), (55, 205), radius=10)
+    thick_line(seven, (55, 205), (235, 140), radius=10)
+    ring(zero, (140, 140), 80, 12)
+
+    assert stroke_width(bar) == pytest.approx(20, rel=0.1)
+    assert stroke_width(seven) == pytest.approx(20, rel=0.1)
+    assert stroke_width(zero) == pytest.approx(12, rel=0.1)
+    assert stroke_width(np.zeros((5, 5))) == 0.0
+
+
+def test_a_small_digit_drawn_with_a_thick_pen_is_thinned_to_mnist_strokes():
+    # A "7" 120 px tall drawn 30 px wide: scaled to the box as drawn, its strokes would be bolder
+    # than all but a few MNIST digits.
+    canvas = np.zeros((280, 280))
+    thick_line(canvas, (100, 100), (100, 160), radius=15)
+    thick_line(canvas, (100, 160), (190, 120), radius=15)
+    rows, cols = np.flatnonzero(canvas.any(axis=1)), np.flatnonzero(canvas.any(axis=0))
+    as_drawn = stroke_width(canvas) * DIGIT_BOX_SIZE / max(np.ptp(rows) + 1, np.ptp(cols) + 1)
+    assert as_drawn > MAX_STROKE_WIDTH + 0.3
+
+    image = digitize(canvas)
+
+    assert_valid_input(image)
+    assert stroke_width(image) == pytest.approx(MAX_STROKE_WIDTH, abs=0.5)
+    assert max(ink_bounding_box(image)) in (DIGIT_BOX_SIZE - 1, DIGIT_BOX_SIZE)
+    row, col = centre_of_mass(image)
+    assert abs(row - CENTRE_OF_MASS_TARGET) <= 0.5 + 1e-9 and abs(col - CENTRE_OF_MASS_TARGET) <= 0.5 + 1e-9
+
+
+def test_thinning_keeps_the_hole_of_a_small_bold_zero_open():
+    canvas = np.zeros((280, 280))
+    ring(canvas, (150, 130), 30, 22)  # 82 px across with a hole 38 px wide
+    image = digitize(canvas)
+
+    assert stroke_width(image) <= MAX_STROKE_WIDTH + 0.5
+    rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    middle = image[(rows[0] + rows[-1]) // 2 - 2 : (rows[0] + rows[-1]) // 2 + 3,
+                   (cols[0] + cols[-1]) // 2 - 2 : (cols[0] + cols[-1]) // 2 + 3]
+    assert middle.max() < 0.05, "the 5x5 middle of the 0 stays empty"
+
+
+@pytest.mark.parametrize("radius", [2, 6, 10])
+def test_strokes_no_bolder_than_mnists_are_left_as_drawn(radius):
+    canvas = np.zeros((280, 280))
+    thick_line(canvas, (30, 40), (250, 200), radius=radius)
+    rows, cols = np.flatnonzero(canvas.any(axis=1)), np.flatnonzero(canvas.any(axis=0))
+    scale = DIGIT_BOX_SIZE / max(np.ptp(rows) + 1, np.ptp(cols) + 1)
+
+    assert digitize(canvas).sum() == pytest.approx(canvas.sum() * scale**2, rel=1e-5)
+
+
+def test_the_frame_maps_each_input_pixel_onto_the_drawing():
+    canvas = np.zeros((280, 280))
+    thick_line(canvas, (100, 100), (100, 160), radius=15)  # thinned, so the frame must allow for it
+    thick_line(canvas, (100, 160), (190, 120), radius=15)
+
+    image, (top, left, side) = digitize_with_frame(canvas)
+
+    np.testing.assert_array_equal(image, digitize(canvas))
+    pixel = side / OUTPUT_SIZE
+    inked = list(zip(*np.nonzero(image > 0.5)))
+    assert len(inked) > 20
+    for row, col in inked:
+        y, x = top + (row + 0.5) * pixel, left + (col + 0.5) * pixel
+        assert canvas[round(y), round(x)] == 1.0, (row, col)
+    assert digitize_with_frame(np.zeros((10, 10))) is None
 
 
 def test_rejects_arrays_that_are_not_two_dimensional():

@@ -1,12 +1,14 @@
+import itertools
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QWidget
 
-from engine.digitize import CENTRE_OF_MASS_TARGET, digitize
-from gui.panels.drawing_pad import PAD_SIZE, DrawingPad
+from engine.digitize import CENTRE_OF_MASS_TARGET, digitize, stroke_width
+from gui.panels.drawing_pad import BRUSH_WIDTH, MIN_DISPLAY_SIZE, PAD_SIZE, PEN_WIDTHS, DrawingPad
 from gui.panels.drawing_panel import NO_PREDICTION_TEXT, DrawingPanel
 from gui.panels.drawing_preview import DrawingPreview
 from gui.panels.scripted_strokes import STROKES_ONE, STROKES_SEVEN, draw_strokes
@@ -298,6 +300,7 @@ def test_every_control_explains_itself(panel):
             "predictionLabel",
             "confidenceLabel",
             "probabilityPlot",
+            "penWidth",
         )
     ]
 
@@ -318,14 +321,143 @@ def test_panel_renders_a_drawn_seven(panel, qtbot, tmp_path):
 
 
 def test_panel_fits_a_narrow_dock_without_scrolling(panel):
-    """At 1280x800 the drawing dock gets about 560 px; the panel must fit in that."""
-    hint = panel.minimumSizeHint()
+    """At 1280x800 the drawing dock gets about 560 px; the panel's full layout must fit in that."""
+    hint = panel.sizeHint()
     assert hint.width() <= 560
     assert hint.height() <= 400
     panel.resize(560, hint.height())
     panel.show()
+    assert not panel.is_compact
     assert panel.pad.size().width() == PAD_SIZE
     assert panel.preview.geometry().left() > panel.pad.geometry().right(), "the preview sits beside the pad"
+
+
+WHOLE_IN_A_SMALL_DOCK = ("pad", "preview", "prediction_label", "confidence_label", "probability_plot",
+                         "undo_button", "clear_button", "pen_width_combo", "saliency_toggle",
+                         "saliency_target_combo", "saliency_legend")
+
+
+@pytest.mark.parametrize("size", ["minimum", (374, 209), (386, 296)])
+def test_in_a_small_dock_the_panel_shrinks_its_pad_and_shows_everything_whole(panel, qtbot, size):
+    """A 1024x700 window's drawing dock (Training or Analysis layout) or less: a compact layout."""
+    size = panel.minimumSizeHint().toTuple() if size == "minimum" else size
+    assert panel.minimumSizeHint().width() <= 340 and panel.minimumSizeHint().height() <= 200
+    panel.resize(*size)
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    assert panel.is_compact
+    assert panel.pad.width() == panel.pad.height() >= MIN_DISPLAY_SIZE
+    boxes = {}
+    for name in WHOLE_IN_A_SMALL_DOCK:
+        widget = getattr(panel, name)
+        assert widget.isVisible(), name
+        boxes[name] = widget.geometry()
+        assert panel.rect().contains(boxes[name]), f"{name} at {boxes[name]} is cut in a {size} panel"
+    for first, second in itertools.combinations(WHOLE_IN_A_SMALL_DOCK, 2):
+        assert not boxes[first].intersects(boxes[second]), f"{first} overlaps {second}"
+    plot = panel.probability_plot
+    assert plot.height() >= 55 and plot.width() >= 150, "the bars must stay readable"
+    assert plot.geometry().left() > panel.pad.geometry().right(), "the prediction column is beside the pad"
+
+
+def test_a_shrunk_pad_draws_the_same_drawing(qtbot):
+    full, shrunk = DrawingPad(), DrawingPad()
+    for pad in (full, shrunk):
+        qtbot.addWidget(pad)
+    shrunk.set_display_size(150)
+    assert shrunk.size().toTuple() == (150, 150) and shrunk.display_scale == pytest.approx(150 / PAD_SIZE)
+
+    for pad in (full, shrunk):
+        draw_strokes(pad, STROKES_SEVEN)
+
+    assert shrunk.canvas_array().shape == (PAD_SIZE, PAD_SIZE)
+    np.testing.assert_allclose(shrunk.strokes[0], full.strokes[0], atol=0.01)
+    assert np.abs(shrunk.canvas_array() - full.canvas_array()).max() < 0.05
+    np.testing.assert_allclose(digitize(shrunk.canvas_array()), digitize(full.canvas_array()), atol=0.02)
+
+
+def test_panel_grows_its_pad_back_to_full_size(panel, qtbot):
+    panel.resize(374, 209)
+    panel.show()
+    qtbot.waitExposed(panel)
+    small_pad = panel.pad.width()
+
+    panel.resize(panel.sizeHint())
+    qtbot.waitUntil(lambda: not panel.is_compact, timeout=1000)
+
+    assert small_pad < PAD_SIZE == panel.pad.width()
+    assert panel.preview.width() == DrawingPreview.DISPLAY_SIZE
+
+
+# -- the pen width ------------------------------------------------------------------------------------
+
+def stroke_thickness(canvas: np.ndarray, column: int) -> int:
+    """Rows of `column` with at least half ink: a horizontal stroke's thickness there."""
+    return int((canvas[:, column] > 0.5).sum())
+
+
+def test_pen_width_sets_the_thickness_of_the_next_strokes(pad):
+    assert pad.pen_width() == BRUSH_WIDTH
+    thickness = {}
+    for name, width in PEN_WIDTHS.items():
+        pad.clear()
+        pad.set_pen_width(width)
+        draw_strokes(pad, HORIZONTAL_BAR)
+        thickness[name] = stroke_thickness(pad.canvas_array(), 140)
+        # The soft brush's half-ink edge lies a little outside the nominal width.
+        assert width <= thickness[name] <= 1.3 * width, (name, thickness[name])
+    assert thickness["thin"] < thickness["medium"] < thickness["thick"]
+
+    pad.set_pen_width(PEN_WIDTHS["thin"])
+    draw_strokes(pad, [[(140.0, 20.0), (140.0, 200.0)]])
+    canvas = pad.canvas_array()
+    assert stroke_thickness(canvas, 140) > 20, "the thick bar drawn before keeps its width"
+    assert int((canvas[100, :] > 0.5).sum()) == thickness["thin"]
+
+
+def test_pen_width_is_kept_within_its_range(pad):
+    pad.set_pen_width(0.0)
+    assert pad.pen_width() > 0.0
+    pad.set_pen_width(1e6)
+    assert pad.pen_width() < PAD_SIZE / 4
+
+
+def test_the_pen_control_changes_the_strokes_and_the_network_input(panel, qtbot):
+    control = panel.findChild(QComboBox, "penWidth")
+    assert control.toolTip() and control.currentData() == BRUSH_WIDTH
+    assert [control.itemText(i) for i in range(control.count())] == list(PEN_WIDTHS)
+    drawn = {}
+    for name in ("thin", "thick"):
+        control.setCurrentIndex(control.findText(name))
+        assert panel.pad.pen_width() == PEN_WIDTHS[name]
+        panel.clear()
+        draw_strokes(panel.pad, STROKES_SEVEN)
+        drawn[name] = (panel.pad.canvas_array(), panel.update_input_now())
+
+    (thin_canvas, thin_input), (thick_canvas, thick_input) = drawn["thin"], drawn["thick"]
+    assert stroke_thickness(thick_canvas, 140) >= 2 * stroke_thickness(thin_canvas, 140)
+    assert stroke_width(thick_input) > 1.4 * stroke_width(thin_input)
+    assert thick_input.sum() > 1.6 * thin_input.sum()
+    np.testing.assert_array_equal(panel.preview.image, thick_input)
+
+
+def test_draw_stroke_draws_like_the_mouse_at_the_width_asked(qtbot):
+    scripted, dragged = DrawingPad(), DrawingPad()
+    for pad in (scripted, dragged):
+        qtbot.addWidget(pad)
+    changes = []
+    scripted.drawingChanged.connect(lambda: changes.append(scripted.is_stroke_active))
+
+    scripted.draw_stroke(STROKES_SEVEN[0], width=PEN_WIDTHS["thick"])
+    dragged.set_pen_width(PEN_WIDTHS["thick"])
+    draw_strokes(dragged, STROKES_SEVEN)
+
+    assert scripted.stroke_count == 1 and not scripted.is_stroke_active and len(changes) > 1
+    assert scripted.pen_width() == BRUSH_WIDTH, "a scripted width leaves the pen as it was"
+    np.testing.assert_array_equal(scripted.canvas_array(), dragged.canvas_array())
+    scripted.draw_stroke([])
+    assert scripted.stroke_count == 1
 
 
 def test_prediction_labels_never_change_size(panel):

@@ -1,9 +1,11 @@
 """The window's keyboard: a focused button takes Space and Return, the run buttons have shortcuts
-shown in their tooltips and in Help -> Keyboard shortcuts."""
+shown in their tooltips and in Help -> Keyboard shortcuts, and every menu shortcut triggers its action."""
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
 from qt_support import child
 
+from gui.app.menus import ANALYSIS_LAYOUT
 from gui.panels.controls import RUN_SHORTCUTS
 
 WAIT_MS = 20_000
@@ -96,3 +98,57 @@ def test_the_status_bar_shows_the_edited_accuracy_while_lab_edits_are_active(qtb
     assert f"Lab edits {100 * edited:.2f} %" in text, text
     lab.undo_all()
     assert "Lab edits" not in window.accuracy_label.text()
+
+
+def menu_actions(menu):
+    """Every action of `menu` (a QMenu or the menu bar) and of its submenus, in menu order."""
+    for made in menu.actions():
+        if made.menu() is not None:
+            yield from menu_actions(made.menu())
+        elif not made.isSeparator():
+            yield made
+
+
+def test_every_menu_shortcut_triggers_its_action(qtbot, window, monkeypatch):
+    # The file dialogs answer "cancel": those keys' actions then run without waiting for anyone.
+    for hook in ("ask_open_path", "ask_save_path", "ask_dataset_path"):
+        monkeypatch.setattr(window, hook, lambda *_: "")
+    small_run(window, epochs=50)
+    with_keys = [made for made in menu_actions(window.menu_bar) if not made.shortcut().isEmpty()]
+    keys = {made.shortcut().toString() for made in with_keys}
+    assert {"Ctrl+Shift+O", "Ctrl+S", "Ctrl+Shift+S", "Ctrl+O", "Ctrl+Q", "Ctrl+1", "Ctrl+2", "Space",
+            "Ctrl+Right", "Ctrl+.", "Ctrl+R", "F5", "F1"} <= keys, keys
+    assert len(keys) == len(with_keys), "two actions share a key"
+    counts = {id(made): 0 for made in with_keys}
+    for made in with_keys:
+        made.triggered.connect(lambda _=False, m=made: counts.__setitem__(id(m), counts[id(m)] + 1))
+    # A run is stepped, resumed, stopped and reset in that order; Help opens a dialog, which would
+    # take the keys; Quit closes the window.
+    last = [window.run_actions[name] for name in ("step", "start", "stop", "reset")]
+    last += [window.shortcuts_action, window.quit_action]
+    ordered = [made for made in with_keys if made not in last] + last
+
+    for made in ordered:
+        focus(qtbot, window, window.chunks_panel)
+        combination = made.shortcut()[0]
+        expected = {id(m): counts[id(m)] + (m is made) for m in with_keys}
+        qtbot.keyClick(window.chunks_panel, combination.key(), combination.keyboardModifiers())
+        assert counts == expected, f"{made.text()!r} ({made.shortcut().toString()})"
+        if made is window.run_actions["step"]:
+            qtbot.waitUntil(lambda: window.session.state == "paused", timeout=WAIT_MS)
+        elif made is window.run_actions["start"]:
+            assert window.session.state == "running"
+        elif made is window.run_actions["stop"]:
+            qtbot.waitUntil(lambda: window.session.state == "stopped", timeout=WAIT_MS)
+        elif made is window.run_actions["reset"]:
+            assert window.session.state == "idle"
+        elif made is window.layout_actions[ANALYSIS_LAYOUT]:
+            assert made.isChecked() and window.docks["analysis"].isVisible()
+        elif made is window.shortcuts_action:
+            dialog = window.shortcuts_dialog
+            assert dialog.isVisible()
+            dialog.close()
+        box = window.message_box
+        if box is not None and shiboken6.isValid(box) and box.isVisible():
+            box.close()  # e.g. "No timeline" to save yet: it would take the next keys
+    assert not window.isVisible()  # Ctrl+Q closed it

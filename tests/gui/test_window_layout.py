@@ -1,8 +1,16 @@
 """The window's dock layouts at the sizes people use (issue 17): only the current arrangement's
 dock tab bars on screen after any resizes and layout switches, the Training layout on a
 1024x700 screen with every panel readable, and on a 1920x1080 one the space going to the pictures
-rather than to the controls."""
+rather than to the controls; the drawing pad and its prediction column whole at 1024x700, also at
+twice the scale."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from drawing_fit import drawing_panel_geometry, problems
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QScrollArea, QTabBar, QWidget
@@ -218,3 +226,50 @@ def test_loss_plot_stays_the_larger_one_on_smaller_screens(window, qtbot, size):
         legend, plot = window.loss_panel.legend, window.loss_panel.plot
         assert legend.height() >= legend.heightForWidth(legend.width()), f"{then} to {size}: the legend is cut"
         assert legend.geometry().top() > plot.geometry().bottom(), f"{then} to {size}: the legend covers the axis"
+
+
+# -- 6. the drawing pad and its prediction column whole on a small screen -----------------------------
+
+def save_picture(win, tmp_path, name) -> Path:
+    picture = tmp_path / f"{name}.png"
+    assert win.grab().save(str(picture))
+    return picture
+
+
+@pytest.mark.parametrize("layout", [TRAINING_LAYOUT, ANALYSIS_LAYOUT])
+def test_the_drawing_pad_and_its_prediction_column_show_whole_at_1024x700(window, qtbot, tmp_path, layout):
+    from gui.panels.scripted_strokes import STROKES_SEVEN, draw_strokes
+
+    resize(qtbot, window, SMALL_SCREEN)
+    window.layouts.switch(layout)
+    window.docks["drawing"].raise_()  # a tab in the Analysis layout
+    draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)
+    qtbot.wait(100)
+
+    geometry = drawing_panel_geometry(window)
+    save_picture(window, tmp_path, f"drawing-{layout}-1024x700")
+    assert geometry["window"] == list(SMALL_SCREEN)
+    assert problems(geometry) == []
+    widgets = geometry["widgets"]
+    pad, plot = widgets["pad"]["rect"], widgets["probability_plot"]["rect"]
+    assert plot[0] >= pad[0] + pad[2], "the bars are beside the pad"
+    assert plot[3] >= 60 and plot[2] >= 150, f"the bars get {plot[2]}x{plot[3]} px"
+    assert window.drawing_panel.current_input() is not None
+
+
+def test_at_twice_the_scale_the_prediction_column_is_whole_too(tmp_path):
+    """A 2048x1400 screen at 200 %: a 1024x700 window of logical pixels, each drawn as 2x2."""
+    environment = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen")
+    helper = Path(__file__).with_name("drawing_fit.py")
+    for layout in (TRAINING_LAYOUT, ANALYSIS_LAYOUT):
+        picture = tmp_path / f"drawing-{layout}-scale-2.png"
+        run = subprocess.run([sys.executable, str(helper), layout, *map(str, SMALL_SCREEN), str(picture)],
+                             env=environment, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        geometry = json.loads(run.stdout.strip().splitlines()[-1])
+
+        assert geometry["device_pixel_ratio"] == 2.0
+        assert geometry["window"] == list(SMALL_SCREEN)
+        assert geometry["picture"] == [2 * SMALL_SCREEN[0], 2 * SMALL_SCREEN[1]]
+        assert problems(geometry) == [], layout
+        assert picture.stat().st_size > 0

@@ -157,9 +157,10 @@ def dock_tab_bars(window: QMainWindow) -> list[QTabBar]:
 
 
 def tab_bar_contents(window: QMainWindow) -> dict[QTabBar, tuple[str, ...]]:
-    """Each dock tab bar on screen, with the titles of its tabs."""
+    """Each dock tab bar on screen (or to be, once a window not shown yet is), with the titles
+    of its tabs."""
     return {bar: tuple(bar.tabText(i) for i in range(bar.count()))
-            for bar in dock_tab_bars(window) if bar.isVisible()}
+            for bar in dock_tab_bars(window) if not bar.isHidden()}
 
 
 def hide_stale_tab_bars(window: QMainWindow, before: dict[QTabBar, tuple[str, ...]]) -> None:

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -225,13 +225,38 @@ def _number(value: float) -> str:
 
 
 def _set_title(view, title: str) -> None:
+    """Show `title` over the view's plot, shortened with "…" when the plot is narrower than it
+    (the whole title is then the plot's tooltip), and again whenever the plot is resized."""
+    plot_item = view.plot_item
+    if not getattr(view, "follows_width", False):
+        view.follows_width = True
+        plot_item.geometryChanged.connect(lambda: _set_title(view, view.full_title))
+        # A title label asks for its text's width whenever its text is set (here, or when a theme
+        # recolours it), which would widen the plot past the panel: it takes the plot's width
+        # instead, and the text is shortened to fit.
+        label_min = plot_item.titleLabel.updateMin
+
+        def update_min() -> None:
+            label_min()
+            plot_item.titleLabel.setMinimumWidth(0)
+        plot_item.titleLabel.updateMin = update_min
+    view.full_title = title
+    label = plot_item.titleLabel
+    width = int(plot_item.width()) - 8
+    shown = title
+    if width > 40:
+        font = label.item.font()
+        font.setPointSizeF(float(TITLE_SIZE.removesuffix("pt")))
+        shown = QFontMetrics(font).elidedText(title, Qt.TextElideMode.ElideRight, width)
     # Setting a title re-lays out its text (about 1 ms), so only do it when it changes.
-    if view.title != title:
-        view.title = title
-        view.plot_item.setTitle(title)
+    if view.title != shown:
+        view.title = shown
+        plot_item.setTitle(shown)
+        plot_item.setToolTip(title if shown != title else "")
+        label.setMinimumWidth(0)
         # pyqtgraph reserves 30 px for a title; one line of small text needs half that.
-        view.plot_item.titleLabel.setMaximumHeight(TITLE_HEIGHT)
-        view.plot_item.layout.setRowFixedHeight(0, TITLE_HEIGHT)
+        label.setMaximumHeight(TITLE_HEIGHT)
+        plot_item.layout.setRowFixedHeight(0, TITLE_HEIGHT)
 
 
 class ActivationsPanel(SnapshotPanel):

@@ -40,6 +40,7 @@ from ..widgets.colormaps import (
 )
 from ..widgets.compact_views import CompactLayoutWidget
 from ..widgets.fields import tool_button
+from ..widgets.labels import ElidedLabel
 from ..widgets.panel_base import SnapshotPanel
 from ..widgets.text_format import signed
 from ..widgets.throttle import ThrottledRender
@@ -111,13 +112,12 @@ class ChunksPanel(SnapshotPanel):
         self._order_source = None    # (network, images) it was computed for
         self._running = False
 
-        self.title = QLabel(TITLES[WEIGHTS])
+        # The title changes with the view; it must never widen the panel, and ends in "…" when cut.
+        self.title = ElidedLabel(TITLES[WEIGHTS])
         self.title.setObjectName("chunksTitle")
         title_font = QFont(self.title.font())
         title_font.setBold(True)
         self.title.setFont(title_font)
-        # The title changes with the view; it must never widen the panel.
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.view_combo = QComboBox()
         self.view_combo.setObjectName("chunksViewCombo")

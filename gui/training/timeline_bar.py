@@ -38,7 +38,7 @@ def timeline_colour() -> QColor:
     return DARK_TIMELINE_COLOUR if appearance().dark else TIMELINE_COLOUR
 
 
-EMPTY_TEXT = "No timeline yet: the weights are recorded a few times per epoch while a network trains."
+EMPTY_TEXT = "No timeline yet: weights are recorded a few times per epoch while training."
 RESUME_TIP = ("Start a new run from the weights of this moment, with the settings of the run it belongs to. "
               "The run in progress, if any, is stopped first. The new run counts its epochs and its "
               "learning-rate schedule from the start again, and momentum and Adam's running averages "

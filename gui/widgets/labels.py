@@ -1,7 +1,8 @@
 """The labels every view builds the same way: one-line read-outs, headings and dimmed notes."""
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 from .colormaps import muted_text_colour
@@ -14,6 +15,41 @@ def readout_label(object_name: str, tooltip: str = "", text: str = "") -> QLabel
     label = named(QLabel(text), object_name, tooltip)
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
+
+
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that ends in "…" when narrower than its text, with the whole
+    text as its tooltip then; it never widens the view. `text()` is the whole text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full_text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def text(self) -> str:  # noqa: D401 - QLabel's name
+        return self._full_text
+
+    def setText(self, text: str) -> None:
+        self._full_text = text
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._elide()
+
+    def _elide(self) -> None:
+        shown = QFontMetrics(self.font()).elidedText(self._full_text, Qt.TextElideMode.ElideRight, self.width())
+        if self.width() <= 0:
+            shown = self._full_text
+        if QLabel.text(self) != shown:
+            super().setText(shown)
+        self.setToolTip(self._full_text if shown != self._full_text else "")
 
 
 def heading_label(text: str) -> QLabel:

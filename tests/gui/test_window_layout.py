@@ -108,6 +108,50 @@ def test_a_window_opened_on_a_saved_layout_shows_only_its_tab_bars(window, qtbot
     again.close()
 
 
+RESTART_SCRIPT = """
+import json, os, sys, time
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QTabBar
+app = QApplication([])
+from engine.data import load_mnist
+from gui.app.main_window import MainWindow
+
+def settle():
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+data = load_mnist().subset(1000, 300)
+for run in range(2):
+    win = MainWindow(dataset=data, settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
+    win.resize(1024, 700)
+    win.show()
+    settle()
+    win.docks["drawing"].raise_()
+    settle()
+    menu = win.menuBar().geometry()
+    print(json.dumps([[bar.tabText(i) for i in range(bar.count())] + [bar.geometry().intersects(menu)]
+                      for bar in win.findChildren(QTabBar) if bar.parentWidget() is win and bar.isVisible()]))
+    win.close()
+"""
+
+
+def test_a_window_reopened_on_its_saved_layout_shows_no_stray_tab_bar(tmp_path):
+    """At start-up the saved arrangement is restored before the window is shown, when no tab bar
+    is visible yet: the default arrangement's bars must still be recognised as replaced (one sat
+    over the menu bar). In a process of its own, as a user's restart is."""
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", RESTART_SCRIPT, str(tmp_path / "layout.ini")], cwd=root,
+                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    first, second = (json.loads(line) for line in run.stdout.strip().splitlines()[-2:])
+    expected = [["Loss", "Analysis", False], ["Drawing pad", "Lab", False]]
+    assert sorted(first) == sorted(expected)
+    assert sorted(second) == sorted(expected), "a tab bar of the replaced arrangement is still on screen"
+
+
 # -- 2. the Training layout on a 1024x700 screen -----------------------------------------------------
 
 def test_training_layout_fits_1024x700_with_every_panel_readable(window, qtbot):

@@ -10,6 +10,8 @@ studio-math.png      the Math tab on the worked 3-3-3-3-3 example, a cell of dW[
 studio-lab.png       the Lab with first-layer neurons switched off and the weights pruned
 studio-gradient-flow.png  the Gradient flow tab while the default preset trains
 studio-timeline.png  the timeline dragged back into the first epoch of a run
+studio-chunks-best.png  the first-layer chunks of a `best` model (--best-model FILE, made by
+                     `python main.py train --preset best --save FILE`), largest weights first
 
 The window uses a throw-away settings file, so a saved layout never changes the pictures; the
 theme and palette options are written into it, so every window of the run takes them.
@@ -27,6 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 
+from ..panels.chunk_atlas import CHUNK_SIDE  # noqa: E402
 from ..panels.scripted_strokes import STROKES_SEVEN, draw_strokes  # noqa: E402
 from .application import create_application  # noqa: E402
 from .exports import most_common_confusion  # noqa: E402
@@ -65,13 +68,13 @@ def new_window() -> MainWindow:
     return window
 
 
-def zoom_chunks(window: MainWindow, columns: int = ZOOMED_CHUNK_COLUMNS) -> None:
-    """Show the top-left `columns` x `columns` chunks of the weight grid."""
-    panel = window.chunks_panel
+def zoom_chunks(window: MainWindow | None, columns: int = ZOOMED_CHUNK_COLUMNS, panel=None) -> None:
+    """Show the top-left `columns` x `columns` chunks of the weight grid (of `window`, or `panel`)."""
+    panel = panel or window.chunks_panel
     rows, cols = panel.grid
     if cols <= columns:
         return
-    cell = panel.chunk_origin(1)[1] - panel.chunk_origin(0)[1]
+    cell = CHUNK_SIDE + panel.separator
     extent = columns * cell
     panel.view_box.setRange(xRange=(0, extent), yRange=(0, extent), padding=0.01)
 
@@ -204,6 +207,43 @@ def render_timeline(path: Path) -> None:
         window.close()
 
 
+BEST_CHUNKS_SIZE = (1000, 860)
+BEST_CHUNK_COLUMNS = 14
+best_model_path: Path | None = None
+"""The model file of studio-chunks-best.png (--best-model): it is not shipped, so it is trained first."""
+
+
+def render_best_chunks(path: Path) -> None:
+    from engine.analysis.neuron_order import NORM
+    from engine.modelio import load_model
+    from engine.snapshot import model_snapshot
+
+    from ..panels.chunks_panel import ChunksPanel
+    from ..studio_state import StudioState
+
+    if best_model_path is None:
+        print(f"{path.name}: skipped, it needs --best-model FILE")
+        return
+    network, _ = load_model(best_model_path)
+    window = new_window()  # for the dataset the order by class is measured on
+    panel = ChunksPanel()
+    try:
+        state = StudioState()
+        panel.bind(state)
+        panel.resize(*BEST_CHUNKS_SIZE)
+        panel.show()
+        state.set_dataset(window.dataset)
+        state.set_snapshot(model_snapshot(network))
+        panel.set_order(NORM)
+        wait(0.3)
+        zoom_chunks(window=None, columns=BEST_CHUNK_COLUMNS, panel=panel)
+        wait(0.3)
+        panel.grab().save(str(path))
+    finally:
+        panel.close()
+        window.close()
+
+
 RENDERERS = {
     "studio-training.png": render_training,
     "studio-drawing.png": render_drawing,
@@ -213,6 +253,7 @@ RENDERERS = {
     "studio-lab.png": render_lab,
     "studio-gradient-flow.png": render_gradient_flow,
     "studio-timeline.png": render_timeline,
+    "studio-chunks-best.png": render_best_chunks,
 }
 
 
@@ -222,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
                         help="the theme of the pictures (default: system)")
     parser.add_argument("--colour-blind", action="store_true", help="with the colour-blind-safe palette")
+    parser.add_argument("--best-model", type=Path, help="a model of the best preset, for studio-chunks-best.png")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"pictures to render (default: all): {', '.join(RENDERERS)}")
     args = parser.parse_args(argv)
@@ -229,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown picture {', '.join(unknown)}; choose from {', '.join(RENDERERS)}")
     names = args.names or list(RENDERERS)
+    global best_model_path
+    best_model_path = args.best_model
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as settings_dir:

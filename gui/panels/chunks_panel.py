@@ -62,6 +62,8 @@ NAVIGATION_HINT = "{n} neurons \u00b7 wheel to zoom, drag to pan. " + HOVER_HINT
 MAGNIFY_BELOW_PX = 20
 """Chunks drawn smaller than this on screen are shown enlarged beside the hover read-out."""
 MAGNIFIER_SIDE = 56
+COMBO_MIN_WIDTH = 90
+"""The view and order selectors shrink to this (eliding their text) in a narrow panel."""
 LIVE_INTERVAL_S = 0.1
 """Shortest time between redraws for snapshots of a running network: weights change slowly,
 and ten pictures a second look as live as twenty at half the cost."""
@@ -140,8 +142,8 @@ class ChunksPanel(SnapshotPanel):
         self.order_combo.currentIndexChanged.connect(self._on_order_changed)
         for combo in (self.view_combo, self.order_combo):
             # Shown whole when there is room; on a small screen the two share what there is.
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumWidth(COMBO_MIN_WIDTH)
             combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.fit_button = tool_button("Fit all", "chunksFitButton", "Zoom out to show every neuron's chunk.")

@@ -4,17 +4,35 @@ The window puts things here; panels connect to the signals of what they show and
 they are on screen (see gui.widgets.panel_base). Nothing here trains or computes: the snapshot
 is the engine's immutable copy, the report comes from a background evaluation, and the edited
 network is the Lab's copy. Setting a value that is already there (the same object) emits nothing.
+
+The session's training runs are kept here too (`runs`, an engine.runs.RunsList, changed only
+through the methods below so that `runsChanged` always follows), and the pair of runs the Compare
+view has chosen (`comparison`), which the drawing pad answers with as well.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from engine.analysis.lab import EditedCopy, LabEdits
 from engine.network import Network
+from engine.runs import Run, RunsList
 from engine.snapshot import RunState, Snapshot
 
 from .widgets.throttle import RenderQueue
+
+
+@dataclass(frozen=True, eq=False)
+class RunPair:
+    """Two runs side by side, each shown at `epoch` (fractional epochs; None: their final weights):
+    `network_a` and `network_b` are the networks at that moment (engine.analysis.compare.network_at_epoch)."""
+    run_a: Run
+    run_b: Run
+    network_a: Network
+    network_b: Network
+    epoch: float | None = None
 
 
 class StudioState(QObject):
@@ -33,6 +51,10 @@ class StudioState(QObject):
     """The engine.data.Dataset in use."""
     reportChanged = Signal(object)
     """The latest engine.analysis.evaluation.EvaluationReport (of `report_snapshot` on `report_dataset`)."""
+    runsChanged = Signal()
+    """A run was kept, opened, renamed, saved or deleted (`runs_revision` counts the changes)."""
+    comparisonChanged = Signal(object)
+    """The RunPair the Compare view shows (another pair or another epoch), or None."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +72,10 @@ class StudioState(QObject):
         """The weights the current run started from (None without a run, or before its first snapshot)."""
         self._awaiting_run_start = False
         self._timeline_start: tuple | None = None  # (first stop, its network)
+        self.runs = RunsList()
+        """The session's runs, bounded in memory (engine.runs.RunsList); change it through the methods here."""
+        self.runs_revision = 0
+        self.comparison: RunPair | None = None
         self.render_queue = RenderQueue(self)
 
     def set_snapshot(self, snapshot: Snapshot | None) -> None:
@@ -120,3 +146,57 @@ class StudioState(QObject):
     def set_report(self, report, snapshot: Snapshot, dataset) -> None:
         self.report, self.report_snapshot, self.report_dataset = report, snapshot, dataset
         self.reportChanged.emit(report)
+
+    # -- runs: each method does what it says and emits runsChanged, or raises and changes nothing --------
+    def add_run(self, run: Run, path=None) -> Run:
+        """Keep `run` (RunsList.add: renamed if its name is taken; older runs may be trimmed, see
+        `runs.last_trim`) and return it as kept."""
+        kept = self.runs.add(run, path)
+        self._runs_changed()
+        return kept
+
+    def open_run(self, path) -> Run:
+        """Add the run (or model) file at `path`; engine.modelio.ModelFileError ("PATH: problem")
+        for a bad file, and then nothing changes."""
+        kept = self.runs.open(path)
+        self._runs_changed()
+        return kept
+
+    def save_run(self, name: str, path) -> Run:
+        """Write the run called `name` to `path` atomically; OSError or KeyError change nothing."""
+        saved = self.runs.save(name, path)
+        self._runs_changed()
+        return saved
+
+    def rename_run(self, name: str, new_name: str) -> Run:
+        """ValueError (an empty, too long or taken name) or KeyError, and nothing changes."""
+        old = self.runs.get(name)
+        renamed = self.runs.rename(name, new_name)
+        pair = self.comparison
+        if pair is not None and old in (pair.run_a, pair.run_b):  # the same run under its new name
+            self.set_comparison(replace(pair, run_a=renamed if pair.run_a is old else pair.run_a,
+                                        run_b=renamed if pair.run_b is old else pair.run_b))
+        self._runs_changed()
+        return renamed
+
+    def delete_run(self, name: str) -> Run:
+        deleted = self.runs.delete(name)
+        pair = self.comparison
+        if pair is not None and deleted in (pair.run_a, pair.run_b):
+            self.set_comparison(None)
+        self._runs_changed()
+        return deleted
+
+    def _runs_changed(self) -> None:
+        self.runs_revision += 1
+        self.runsChanged.emit()
+
+    def compare(self, run_a: Run, run_b: Run, network_a: Network, network_b: Network,
+                epoch: float | None = None) -> None:
+        """Show runs A and B side by side, with their networks at `epoch` (see RunPair)."""
+        self.set_comparison(RunPair(run_a, run_b, network_a, network_b, epoch))
+
+    def set_comparison(self, pair: RunPair | None) -> None:
+        if pair is not self.comparison:
+            self.comparison = pair
+            self.comparisonChanged.emit(pair)

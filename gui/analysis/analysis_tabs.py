@@ -15,6 +15,7 @@ from engine.snapshot import RunState
 
 from ..widgets.panel_base import ReportPanel, SnapshotPanel
 from ..widgets.visibility import on_screen
+from .compare_panel import ComparePanel
 from .dataset_panel import DatasetPanel
 from .embedding_panel import EmbeddingPanel
 from .evaluation_panel import EvaluationPanel
@@ -53,6 +54,9 @@ TABS = (
     (TransferPanel, "Transfer",
      "MNIST's test accuracy next to the accuracy on digits from another source (fonts, a stroke model, or a "
      "set you open), digit by digit, with the digits that transfer worst."),
+    (ComparePanel, "Compare",
+     "Two runs side by side: curves on shared axes, settings with the differences marked, first-layer chunks "
+     "matched neuron to neuron, accuracy per digit, and one epoch slider for both. Every training run is kept."),
 )
 
 
@@ -77,6 +81,7 @@ class AnalysisTabs(QTabWidget):
     gradient_flow_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is GradientFlowPanel))
     math_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is MathPanel))
     transfer_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is TransferPanel))
+    compare_panel = _tab_panel(next(i for i, tab in enumerate(TABS) if tab[0] is ComparePanel))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

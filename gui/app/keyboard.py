@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 BUTTON_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
-OTHER_KEYS = (("Undo the last stroke on the drawing pad", "Ctrl+Z"),)
+OTHER_KEYS = (("Undo the last stroke on the drawing pad", "Ctrl+Z"),
+              ("Rename the run selected in Analysis \u2192 Compare", "F2"),
+              ("Delete the run selected in Analysis \u2192 Compare", "Del"))
 """Keys that belong to a panel rather than to a window action."""
 
 

@@ -5,7 +5,7 @@ drawing logic. `TrainingSession` runs the engine on its own thread; the window p
 be shown (a run's snapshot, a timeline moment or the loaded model) into the `StudioState`, and
 each panel subscribes to what it shows and draws it while it is on screen. The drawing pad is
 answered with the network on screen, never with the network being trained. What the menus do
-lives in file_actions.py and run_actions.py.
+lives in file_actions.py, run_actions.py and run_records.py.
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from .keyboard import KeyboardHandling
 from .layouts import DEFAULT_SIZE, LAYOUT_VERSION, build_docks
 from .menus import ANALYSIS_LAYOUT, TRAINING_LAYOUT, build_menus
 from .run_actions import CLOSE_TIMEOUT_S, RunActions
+from .run_records import RunRecords
 from .settings import load_training_settings, open_settings, save_training_settings
 from .status_bar import StudioStatusBar
 
@@ -52,7 +53,7 @@ WINDOW_TITLE = "Backprop Studio"
 DEFAULT_MODEL_PATH = DEFAULT_MODEL
 
 
-class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):
+class MainWindow(FileActions, RunActions, RunRecords, KeyboardHandling, QMainWindow):
     def __init__(self, dataset: Dataset | None = None, model_path: str | os.PathLike | None = DEFAULT_MODEL_PATH,
                  settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         """`dataset` None loads the bundled MNIST in the background; `model_path` None starts
@@ -86,6 +87,7 @@ class MainWindow(FileActions, RunActions, KeyboardHandling, QMainWindow):
         self._build_loaders()
         self.setAcceptDrops(True)  # model and dataset files (file_actions.py)
         self._connect()
+        self._build_run_records()
         self._restore_layout()
         self._restore_training_settings()
         install_export_menus(self)

@@ -56,6 +56,15 @@ def build_menus(window) -> None:
         "recorded moment), so that loading it lets you scrub through the training again.")
     w.load_action = action(w, "&Load model\u2026", "Ctrl+O",
                            "Load a saved network to try on the drawing pad (Reset a run first).")
+    w.save_run_action = action(
+        w, "Save r&un\u2026", None,
+        "Save the run selected in Analysis \u2192 Compare (the latest if none is) to one .npz file: its settings, "
+        "curves, timeline and final weights. Any model loader opens it too.")
+    w.save_run_action.setObjectName("saveRunAction")
+    w.open_run_action = action(
+        w, "Open ru&n\u2026", None,
+        "Add a saved run (or any model file) to the runs that Analysis \u2192 Compare shows side by side.")
+    w.open_run_action.setObjectName("openRunAction")
     w.export_chunks_action = action(
         w, "Export chunk grid as &PNG\u2026", None,
         "Save the first-layer weights, one 28\u00d728 tile per neuron, as one PNG picture.")
@@ -77,6 +86,9 @@ def build_menus(window) -> None:
     file_menu.addAction(w.save_action)
     file_menu.addAction(w.save_timeline_action)
     file_menu.addAction(w.load_action)
+    file_menu.addSeparator()
+    file_menu.addAction(w.save_run_action)
+    file_menu.addAction(w.open_run_action)
     file_menu.addSeparator()
     for made in (w.export_chunks_action, w.export_history_action, w.export_report_action):
         file_menu.addAction(made)

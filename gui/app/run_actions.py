@@ -59,6 +59,7 @@ class RunActions:
             self.session.step()
 
     def reset_training(self) -> None:
+        self.record_run()  # a run that is reset is kept first (run_records.py)
         self.session.reset()
         self.banner.hide()
         self.state.forget_run()
@@ -154,7 +155,8 @@ class RunActions:
         if config is None:
             return False
         if self.session.is_active:
-            self.session.shutdown(CLOSE_TIMEOUT_S)
+            self.session.shutdown(CLOSE_TIMEOUT_S)  # without `finished`: the run is kept here
+            self.record_run()
         try:
             self.session.start(config, self.dataset, network=stop.network())
         except ValueError as e:

@@ -29,6 +29,7 @@ from ..widgets.colormaps import (
     symmetric_scale,
 )
 from ..widgets.compact_views import CompactPlotWidget
+from ..widgets.compare_readout import CompareReadout
 from ..widgets.fields import button, check_box, combo
 from ..widgets.theme import follow_appearance
 from ..widgets.throttle import ThrottledRender
@@ -158,6 +159,7 @@ class DrawingPanel(QWidget):
         self._prediction_caption = _caption("Prediction")
         self._probability_caption = _caption("Probability of each digit")
         self._compact: bool | None = None
+        self.compare_readout = CompareReadout("drawingCompareReadout", on_shown=self._measure_arrangements)
         # The layout of either arrangement hangs from this one, which stays.
         self._root = _FixedHeightLayout(self)
         self._root.setContentsMargins(0, 0, 0, 0)
@@ -196,6 +198,7 @@ class DrawingPanel(QWidget):
         for changed in (state.snapshotChanged, state.probeChanged, state.editedNetworkChanged,
                         self.saliencyRequestChanged):
             changed.connect(self.answer)
+        self.compare_readout.bind(state)  # both compared runs' answers, while the Compare view has two chosen
 
     def answer(self, *_) -> None:
         """Classify the drawing with the state's answering network (and explain it, when asked)."""
@@ -524,7 +527,7 @@ class DrawingPanel(QWidget):
         result_column = _box(QVBoxLayout, 2,
                              self._preview_caption,
                              _box(QHBoxLayout, 8, (self.preview, 0, top), prediction_box, None),
-                             4, self._probability_caption, (self.probability_plot, 1),
+                             self.compare_readout, 4, self._probability_caption, (self.probability_plot, 1),
                              _box(QHBoxLayout, -1, self.undo_button, self.clear_button, None))
         main_layout = _box(QHBoxLayout, 10, pad_column, (result_column, 1))
         main_layout.setContentsMargins(4, 4, 4, 4)
@@ -535,7 +538,7 @@ class DrawingPanel(QWidget):
         # row, the bars under them, the buttons at the bottom.
         result_column = _box(QVBoxLayout, 2,
                              _box(QHBoxLayout, 4, self.preview, self.prediction_label, self.confidence_label, None),
-                             (self.probability_plot, 1),
+                             self.compare_readout, (self.probability_plot, 1),
                              _box(QHBoxLayout, 4, self.undo_button, self.clear_button, None))
         top_row = _box(QHBoxLayout, 8, (self.pad, 0, Qt.AlignmentFlag.AlignTop), (result_column, 1))
         # The pen and saliency controls in a row under both, and the colour key, whose lines

@@ -111,6 +111,24 @@ def series_pen(colour: QColor, width: float = 2.0, test: bool = False) -> QPen:
     return pg.mkPen(colour, width=width, style=TEST_LINE if test else TRAIN_LINE)
 
 
+RUN_LINES, RUN_SYMBOLS = (TRAIN_LINE, TEST_LINE), (TRAIN_SYMBOL, TEST_SYMBOL)
+"""Runs A and B of a comparison: A solid with round markers, B dashed with square ones."""
+
+
+def run_colours() -> tuple[QColor, QColor]:
+    """The colours of runs A and B of a comparison: the palette's first two series colours, as the
+    engine's HTML comparison report has them (blue A, orange B)."""
+    colours = series_colours()
+    return colours.train, colours.test
+
+
+def run_pen(which: int, width: float = 2.0, alpha: int = 255) -> QPen:
+    """The pen of run A (`which` 0) or B (1): its colour (at `alpha`) and its line style."""
+    colour = QColor(run_colours()[which])
+    colour.setAlpha(alpha)
+    return pg.mkPen(colour, width=width, style=RUN_LINES[which])
+
+
 _MAX_SCALE_SAMPLES = 20_000
 
 INDEX_TRANSPARENT = 0

@@ -26,7 +26,7 @@ from gui.widgets.visibility import on_screen
 WAIT_MS = 60_000
 SMALL = (3000, 1000)  # the training and test images of the `small` fixture (conftest.py)
 ANALYSIS_TABS = ("Evaluation", "Mistakes", "Large chunks", "Embedding", "Robustness", "Dataset", "Histograms",
-                 "Gradient flow", "Math", "Transfer")
+                 "Gradient flow", "Math", "Transfer", "Compare")
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_checks import DataError, _check_labels, _first_index, _require_file
+from .data_checks import DataError, _check_labels, _first_bad, _require_file
 from .dataset import _MAX_PIXEL, N_INPUTS, _pixels_to_unit
 
 _CSV_SNIFF_BYTES = 1 << 16
@@ -66,15 +66,15 @@ def _read_csv_split(path: Path) -> tuple[np.ndarray, np.ndarray]:
             f"{path}: wrong column count: expected {1 + N_INPUTS} (label then "
             f"{N_INPUTS} pixels), found {table.shape[1]}"
         )
-    finite = np.isfinite(table)
-    if not finite.all():
-        row, column = _first_index(~finite)
+    non_finite = _first_bad(table, lambda block: ~np.isfinite(block))
+    if non_finite is not None:
+        row, column = non_finite
         raise DataError(f"{path}: non-finite value at line {row + 1 + header_rows}, "
                         f"column {column + 1}")
     pixels = table[:, 1:]
-    bad = (pixels < 0) | (pixels > _MAX_PIXEL)
-    if bad.any():
-        row, column = _first_index(bad)
+    out_of_range = _first_bad(pixels, lambda block: (block < 0) | (block > _MAX_PIXEL))
+    if out_of_range is not None:
+        row, column = out_of_range
         raise DataError(
             f"{path}: pixel value out of range: {pixels[row, column]} at line "
             f"{row + 1 + header_rows}, column {column + 2} (expected 0..{_MAX_PIXEL})"

@@ -44,6 +44,27 @@ def _first_index(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape))
 
 
+CHECK_CHUNK_BYTES = 1 << 24
+"""Bytes of an array checked at a time: the boolean masks of a check are then bounded by this,
+not by the size of the file (a million images would otherwise need 784 MB per mask)."""
+
+
+def _first_bad(array: np.ndarray, is_bad) -> tuple[int, ...] | None:
+    """The index of the first element of ``array`` for which the vectorised test ``is_bad`` is
+    true, or None; the test runs on blocks of leading-axis rows, about CHECK_CHUNK_BYTES each."""
+    if array.size == 0:
+        return None
+    if array.ndim == 0:
+        return () if is_bad(array) else None
+    rows = max(1, CHECK_CHUNK_BYTES // array[:1].nbytes)
+    for start in range(0, array.shape[0], rows):
+        mask = is_bad(array[start:start + rows])
+        if mask.any():
+            first = _first_index(mask)
+            return (first[0] + start, *first[1:])
+    return None
+
+
 def _check_labels(path: Path, labels: np.ndarray, key: str | None = None,
                   first_line: int | None = None) -> np.ndarray:
     """Validate a label vector of any numeric dtype and return it as int64.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_checks import DataError, _read_file
+from .data_checks import DataError, _read_file, _require_file
 
 _IDX_UBYTE = 0x08
 _IDX_MAX_HEADER = 4 + 4 * 255  # magic + one uint32 for each of at most 255 dimensions
@@ -85,25 +85,28 @@ def _read_idx_header(path: Path, stream: io.BufferedIOBase, ndim: int | None,
 
 
 def _read_gzip_payload(path: Path, stream: io.BufferedIOBase, shape: tuple[int, ...],
-                       compressed_size: int) -> bytearray:
+                       compressed_size: int) -> tuple[np.ndarray, int]:
+    """(the payload as a flat uint8 array, the number of bytes the stream actually held)."""
     expected = math.prod(shape)
     if expected > compressed_size * _GZIP_MAX_EXPANSION:
         raise DataError(
             f"{path}: implausible header: declares shape {shape} ({expected} bytes) but a "
             f"{compressed_size}-byte gzip file cannot expand to that much data"
         )
-    # Read at most one byte past the declared size: enough to detect trailing data
-    # without buffering an arbitrarily long stream.
-    limit = expected + 1
-    payload = bytearray()
-    while len(payload) < limit:
-        chunk = stream.read(min(_GZIP_CHUNK, limit - len(payload)))
-        if not chunk:
+    # Decompressed straight into the final array, a piece at a time: the data is then held
+    # once, not once in a growing buffer and again in the array.
+    payload = np.empty(expected, dtype=np.uint8)
+    view = memoryview(payload)
+    filled = 0
+    while filled < expected:
+        n_read = stream.readinto(view[filled:filled + _GZIP_CHUNK])
+        if not n_read:
             break
-        payload += chunk
-    if len(payload) > expected:
+        filled += n_read
+    # One byte past the declared size detects trailing data without buffering a long stream.
+    if filled == expected and stream.read(1):
         raise _size_mismatch(path, shape, None)
-    return payload
+    return payload, filled
 
 
 def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.ndarray:
@@ -115,8 +118,8 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
     Raises DataError for anything that is not a complete, well-formed IDX file.
     """
     path = Path(path)
-    data = _read_file(path)
-    if data[:2] != _GZIP_MAGIC:
+    if not _is_gzip(path):
+        data = _read_file(path)
         stream = io.BytesIO(bytes(data[:_IDX_MAX_HEADER]))
         shape, header_size = _read_idx_header(path, stream, ndim, compressed=False)
         payload_size = len(data) - header_size
@@ -124,12 +127,26 @@ def read_idx(path: str | os.PathLike[str], *, ndim: int | None = None) -> np.nda
             raise _size_mismatch(path, shape, payload_size)
         return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(shape)
 
+    # Decompressed from the file as it is read, so the compressed bytes are never all in memory.
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as stream:
+        with path.open("rb") as handle, gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+            compressed_size = os.fstat(handle.fileno()).st_size
             shape, _ = _read_idx_header(path, stream, ndim, compressed=True)
-            payload = _read_gzip_payload(path, stream, shape, len(data))
-    except (OSError, EOFError, zlib.error) as exc:
+            payload, n_read = _read_gzip_payload(path, stream, shape, compressed_size)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: corrupt gzip data ({exc})") from exc
-    if len(payload) != math.prod(shape):
-        raise _size_mismatch(path, shape, len(payload))
-    return np.frombuffer(payload, dtype=np.uint8).reshape(shape)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if n_read != payload.size:
+        raise _size_mismatch(path, shape, n_read)
+    return payload.reshape(shape)
+
+
+def _is_gzip(path: Path) -> bool:
+    """Whether the file starts with the gzip magic bytes (checks that it is a readable file)."""
+    _require_file(path)
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from exc

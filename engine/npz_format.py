@@ -2,6 +2,11 @@
 
 Each member's header is checked against the amount of data the member can hold before
 anything is allocated, so a damaged or hostile archive cannot cause a huge allocation.
+
+A member is read straight into the array it becomes, so loading N images takes their size
+once (plus a 4 MB piece). Members are not memory-mapped: a mapped file that is replaced
+or truncated while training reads it kills the process (SIGBUS), a compressed member cannot
+be mapped, and training touches every page anyway.
 """
 from __future__ import annotations
 
@@ -23,10 +28,26 @@ class _ArchiveProblem(Exception):
 # data as is; deflate cannot expand by more than about 1032:1 (see _GZIP_MAX_EXPANSION).
 _NPZ_MAX_EXPANSION = {zipfile.ZIP_STORED: 1, zipfile.ZIP_DEFLATED: _GZIP_MAX_EXPANSION}
 _NPY_MAGIC = b"\x93NUMPY"
+_READ_PIECE = 1 << 22
 _NPY_HEADER_READERS = {
     (1, 0): np.lib.format.read_array_header_1_0,
     (2, 0): np.lib.format.read_array_header_2_0,
 }
+
+
+def _read_into(stream, buffer: np.ndarray) -> int:
+    """Fill the uint8 array ``buffer`` from ``stream`` a piece at a time; returns the bytes read.
+
+    zipfile's readinto() reads into a temporary bytes object of the requested size and copies
+    it, so one call for a whole member would hold it twice; pieces of _READ_PIECE bound that."""
+    view = memoryview(buffer)
+    filled = 0
+    while filled < len(view):
+        n_read = stream.readinto(view[filled:filled + _READ_PIECE])
+        if not n_read:
+            break
+        filled += n_read
+    return filled
 
 
 def _read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
@@ -54,12 +75,11 @@ def _read_npy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndar
             if n_bytes == 0:
                 array = np.zeros(shape, dtype)
             else:
-                payload = bytearray(n_bytes)
-                n_read = stream.readinto(payload)
+                flat = np.empty(math.prod(shape), dtype)
+                n_read = _read_into(stream, flat.view(np.uint8))
                 if n_read != n_bytes:
                     raise _ArchiveProblem(f"truncated: header declares {n_bytes} bytes of data but "
                                           f"the member holds {n_read}")
-                flat = np.frombuffer(payload, dtype=dtype)
                 array = flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)
             if stream.read(1):  # also makes zipfile check the member's CRC
                 raise _ArchiveProblem("trailing bytes after the array data")

@@ -10,6 +10,7 @@ studio-math.png      the Math tab on the worked 3-3-3-3-3 example, a cell of dW[
 studio-lab.png       the Lab with first-layer neurons switched off and the weights pruned
 studio-gradient-flow.png  the Gradient flow tab while the default preset trains
 studio-timeline.png  the timeline dragged back into the first epoch of a run
+studio-compare.png   two runs of the default preset, learning rates 0.2 and 0.05, compared
 studio-chunks-best.png  the first-layer chunks of a `best` model (--best-model FILE, made by
                      `python main.py train --preset best --save FILE`), largest weights first
 
@@ -207,6 +208,33 @@ def render_timeline(path: Path) -> None:
         window.close()
 
 
+COMPARED_LEARNING_RATES = (0.2, 0.05)
+COMPARED_EPOCHS = 2
+
+
+def render_compare(path: Path) -> None:
+    window = new_window()
+    try:
+        controls = window.controls
+        controls.epochs_spin.setValue(COMPARED_EPOCHS)
+        for lr in COMPARED_LEARNING_RATES:
+            controls.lr_spin.setValue(lr)
+            train_until_epoch(window, COMPARED_EPOCHS)
+            wait_for(lambda: not window.session.is_active, "the run to end")
+        panel = window.analysis.compare_panel
+        window.layouts.switch(ANALYSIS_LAYOUT)
+        window.show_analysis(panel)
+        names = window.state.runs.names()
+        panel.choose(names[-2], names[-1])
+        wait_for(lambda: panel.comparison is not None and not panel.task.busy, "the comparison")
+        draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)  # both runs answer it
+        panel.set_epoch(1.0)
+        wait(0.5)
+        window.grab().save(str(path))
+    finally:
+        window.close()
+
+
 BEST_CHUNKS_SIZE = (1000, 860)
 BEST_CHUNK_COLUMNS = 14
 best_model_path: Path | None = None
@@ -253,6 +281,7 @@ RENDERERS = {
     "studio-lab.png": render_lab,
     "studio-gradient-flow.png": render_gradient_flow,
     "studio-timeline.png": render_timeline,
+    "studio-compare.png": render_compare,
     "studio-chunks-best.png": render_best_chunks,
 }
 

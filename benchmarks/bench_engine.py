@@ -25,8 +25,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # torch_reference beside this file
 
 import numpy as np  # noqa: E402
+from torch_reference import reference_network  # noqa: E402
 
 from engine.cli.bench import REFERENCE, EngineEpochs, flops_per_epoch, seconds_to_accuracy, sgemm_gflops  # noqa: E402
 from engine.data import Dataset, load_dataset  # noqa: E402
@@ -41,26 +43,12 @@ class TorchEpochs:
 
         self.torch = torch
         self.config = config
-        torch.manual_seed(config.seed)
         self.x_train = torch.from_numpy(np.array(data.train_rows()))  # writable float32 values, as torch wants
         self.y_train = torch.from_numpy(np.array(data.y_train))
         self.x_test = torch.from_numpy(np.array(data.x_test))
         self.y_test = torch.from_numpy(np.array(data.y_test))
-        sizes = config.layer_sizes(data.n_inputs, data.n_classes)
-        layers = []
-        for i in range(1, len(sizes)):
-            linear = torch.nn.Linear(sizes[i - 1], sizes[i])
-            torch.nn.init.zeros_(linear.bias)
-            if i < len(sizes) - 1:
-                torch.nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
-                layers += [linear, torch.nn.ReLU()]
-            else:
-                torch.nn.init.xavier_uniform_(linear.weight)
-                layers.append(linear)
-        self.model = torch.nn.Sequential(*layers)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr)
-        self.loss_fn = torch.nn.CrossEntropyLoss()
-        self.generator = torch.Generator().manual_seed(config.seed)
+        self.model, self.optimizer, self.loss_fn, self.generator = reference_network(
+            torch, config, data.n_inputs, data.n_classes)
 
     def run_epoch(self):
         torch, model, optimizer = self.torch, self.model, self.optimizer

@@ -62,8 +62,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # torch_reference beside this file
 
 import numpy as np  # noqa: E402
+from torch_reference import reference_network  # noqa: E402
 
 from engine.analysis.png import encode_png  # noqa: E402
 from engine.atomic import atomic_write  # noqa: E402
@@ -188,7 +190,6 @@ class TorchCodesEpochs:
         import torch
 
         self.torch, self.config = torch, config
-        torch.manual_seed(config.seed)
         with warnings.catch_warnings():  # the loader's arrays are read-only; PyTorch only reads them
             warnings.simplefilter("ignore", UserWarning)
             self.x_train = torch.from_numpy(data.x_train)
@@ -196,21 +197,8 @@ class TorchCodesEpochs:
             self.x_test = torch.from_numpy(data.x_test)
             self.y_test = torch.from_numpy(data.y_test)
         self.codes = data.x_train.dtype == np.uint8
-        sizes = config.layer_sizes(data.n_inputs, data.n_classes)
-        layers = []
-        for i in range(1, len(sizes)):
-            linear = torch.nn.Linear(sizes[i - 1], sizes[i])
-            torch.nn.init.zeros_(linear.bias)
-            if i < len(sizes) - 1:
-                torch.nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
-                layers += [linear, torch.nn.ReLU()]
-            else:
-                torch.nn.init.xavier_uniform_(linear.weight)
-                layers.append(linear)
-        self.model = torch.nn.Sequential(*layers)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr)
-        self.loss_fn = torch.nn.CrossEntropyLoss()
-        self.generator = torch.Generator().manual_seed(config.seed)
+        self.model, self.optimizer, self.loss_fn, self.generator = reference_network(
+            torch, config, data.n_inputs, data.n_classes)
 
     def train(self, order):
         model, optimizer = self.model, self.optimizer

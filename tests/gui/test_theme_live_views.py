@@ -1,11 +1,17 @@
 """The chunk grid, the drawing pad and its probability bars follow a theme or palette switch made
 while they are on screen (the other views: tests/gui/test_themes.py)."""
 import numpy as np
-import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QPalette
 from qt_support import show_panel
-from test_themes import hue_degrees, orangeish, pixels, reddish, settle
+from test_themes import (
+    default_appearance,  # noqa: F401  (autouse: every test starts and ends on System)
+    hue_degrees,
+    orangeish,
+    pixels,
+    reddish,
+    settle,
+)
 
 from engine.network import Network
 from engine.snapshot import model_snapshot
@@ -14,16 +20,7 @@ from gui.panels.drawing_panel import DrawingPanel
 from gui.panels.scripted_strokes import STROKES_SEVEN, draw_strokes
 from gui.studio_state import StudioState
 from gui.widgets.colormaps import series_colours
-from gui.widgets.theme import DARK, LIGHT, SYSTEM, appearance
-
-
-@pytest.fixture(autouse=True)
-def default_appearance(qtbot):
-    appearance().set(theme=SYSTEM, colour_blind=False)
-    settle(qtbot)
-    yield
-    appearance().set(theme=SYSTEM, colour_blind=False)
-    settle(qtbot)
+from gui.widgets.theme import DARK, LIGHT, appearance
 
 
 def test_the_chunk_grid_turns_orange_for_positive_weights_with_colour_blind_colours(qtbot):

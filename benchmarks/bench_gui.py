@@ -3,7 +3,8 @@
     python benchmarks/bench_gui.py [--seconds 5] [--json]
 
 Runs offscreen (QT_QPA_PLATFORM=offscreen unless set), on the full bundled MNIST with the
-`default` preset, and prints:
+`default` preset's settings for MEASURED_EPOCHS epochs (so that neither run ends before the
+measurement does), and prints:
 
   gui_throughput_ratio   training samples/s through the main window, every panel live
                          (a drawn digit on the pad, the activations probing it), divided by
@@ -12,6 +13,10 @@ Runs offscreen (QT_QPA_PLATFORM=offscreen unless set), on the full bundled MNIST
                          meanwhile), so that a change in the machine's load affects both alike
   worst_stall_ms         the longest gap between ticks of a 5 ms timer in the GUI thread while
                          the window trains (--seconds in all, in 1.5 s slices)
+  frames_per_s           frames that reached the screen per second in those slices: paints of the
+                         loss plot showing a newer batch than its previous paint (it draws every
+                         snapshot; a snapshot replaced before it was painted, or a paint that
+                         shows nothing new, is no frame). See PaintCounter.
   draw_to_prediction_ms  median time from one stroke segment (a mouse move event on the pad) to
                          the prediction on screen updated: painting the segment, digitizing,
                          the forward pass and the bars (window idle)
@@ -21,9 +26,10 @@ Runs offscreen (QT_QPA_PLATFORM=offscreen unless set), on the full bundled MNIST
                          and the default preset has trained for 8 s (past the evaluations
                          after the first epochs), read from the process's VmHWM
 
-Extras: frames_per_s (snapshots shown per second), the samples/s of both sides and the ratio of
-each pair of slices, the stall count over 30 ms, and draw_to_prediction_training_ms (the same
-measurement while training runs).
+Extras: snapshots_per_s (snapshots the session delivered to the window, per second),
+view_paints_per_s (paint events per second of each live view), the samples/s of both sides and
+the ratio of each pair of slices, the stall count over 30 ms, and draw_to_prediction_training_ms
+(the same measurement while training runs).
 Samples/s count training only: the time between two batches of the same epoch, so the
 evaluation at an epoch's end (which headless training does too) is left out of both sides.
 
@@ -42,6 +48,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QEventLoop, QPointF, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPointF, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -62,6 +69,9 @@ from gui.panels.scripted_strokes import STROKES_SEVEN, draw_strokes  # noqa: E40
 from gui.training.cpu_share import reserve_core_for_gui  # noqa: E402
 
 PRESET = "default"
+MEASURED_EPOCHS = 50
+"""Epochs of both runs: the preset's 5 take about 7 s on a fast machine, and slices measured
+after a run has ended would count a finished window's frames and stalls as training ones."""
 WINDOW_SIZE = (1400, 900)
 PROBE_INTERVAL_MS = 5
 WARM_UP_S = 1.0
@@ -100,6 +110,39 @@ class BatchClock:
         return samples, seconds
 
 
+class PaintCounter(QObject):
+    """Counts what reaches the screen: the paint events of each live view's viewport, and the
+    frames, paints of the loss plot showing a newer batch than its previous counted paint (the
+    loss plot draws every snapshot, so that is one per snapshot on screen)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self._loss_curve = window.loss_panel.raw_curve
+        self._loss_view = window.loss_panel.plot.viewport()
+        self._views = {name: view.viewport() for name, view in (
+            ("loss", window.loss_panel.plot), ("accuracy", window.accuracy_panel.plot),
+            ("chunks", window.chunks_panel.view), ("activations", window.activations_panel.layers_view))}
+        self.paints: dict[str, list[float]] = {name: [] for name in self._views}
+        self.frames: list[float] = []
+        self._newest_painted = None
+        for viewport in self._views.values():
+            viewport.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            now = time.perf_counter()
+            for name, viewport in self._views.items():
+                if watched is viewport:
+                    self.paints[name].append(now)
+            if watched is self._loss_view:
+                x = self._loss_curve.xData
+                newest = None if x is None or len(x) == 0 else (len(x), float(x[-1]))
+                if newest is not None and newest != self._newest_painted:
+                    self._newest_painted = newest
+                    self.frames.append(now)
+        return False
+
+
 def wait(seconds: float) -> None:
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
@@ -127,13 +170,18 @@ def measure_training(data, seconds: float, settings_dir: str) -> dict:
     try:
         draw_strokes(window.drawing_panel.pad, STROKES_SEVEN)
         window.activations_panel.use_drawing_check.setChecked(True)
+        config = replace(PRESETS[PRESET], epochs=MEASURED_EPOCHS)
+        window.controls.set_config(config)
         wait(0.1)
-        frames: list[float] = []
-        window.session.snapshotReady.connect(lambda _snapshot: frames.append(time.perf_counter()))
+        snapshots: list[float] = []
+        window.session.snapshotReady.connect(lambda _snapshot: snapshots.append(time.perf_counter()))
+        painted = PaintCounter(window)
         if not window.start_training():
             raise RuntimeError(f"training did not start: {window.controls.error_text}")
+        if window.session.trainer.config != config:
+            raise RuntimeError(f"the window trains {window.session.trainer.config}, not {config}")
         gui_clock = BatchClock(window.session.trainer)
-        headless = Trainer(PRESETS[PRESET], data)
+        headless = Trainer(config, data)
         headless_clock = BatchClock(headless)
         headless_events = headless.run()
         wait(WARM_UP_S)
@@ -175,6 +223,10 @@ def measure_training(data, seconds: float, settings_dir: str) -> dict:
                 pair_ratios.append((g_samples / g_seconds) / (h_samples / h_seconds))
         gaps = np.concatenate([np.diff(t) for t in ticks if len(t) > 1])
         measured = sum(end - start for start, end in windows)
+
+        def rate(times: list[float]) -> float:
+            return sum(any(a <= t <= b for a, b in windows) for t in times) / measured
+
         draw_during_training = draw_to_prediction(window, segments=DRAW_SEGMENTS // 2)
         gui_speed = totals["gui"][0] / totals["gui"][1]
         headless_speed = totals["headless"][0] / totals["headless"][1]
@@ -185,7 +237,9 @@ def measure_training(data, seconds: float, settings_dir: str) -> dict:
             "slice_ratios": [round(r, 3) for r in pair_ratios],
             "worst_stall_ms": 1000 * float(gaps.max()),
             "stalls_over_30ms": int((gaps > STALL_REPORT_MS / 1000).sum()),
-            "frames_per_s": sum(any(a <= f <= b for a, b in windows) for f in frames) / measured,
+            "frames_per_s": rate(painted.frames),
+            "snapshots_per_s": rate(snapshots),
+            "view_paints_per_s": {name: round(rate(times), 2) for name, times in painted.paints.items()},
             "measured_s": measured,
             "draw_to_prediction_training_ms": draw_during_training,
         }
@@ -354,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         "startup_runs_s": startups,
         "peak_rss_mb": app_process["peak_rss_mb"],
         "frames_per_s": training["frames_per_s"],
+        "snapshots_per_s": training["snapshots_per_s"],
+        "view_paints_per_s": training["view_paints_per_s"],
         "gui_samples_per_s": training["gui_samples_per_s"],
         "headless_samples_per_s": headless,
         "slice_ratios": training["slice_ratios"],
@@ -364,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"Preset {PRESET!r}, full MNIST, window {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}, BLAS threads {threads}")
     print(f"  throughput through the window  {results['gui_samples_per_s']:>9,.0f} samples/s "
-          f"({results['frames_per_s']:.1f} frames/s)")
+          f"({results['frames_per_s']:.1f} frames/s on screen, "
+          f"{results['snapshots_per_s']:.1f} snapshots/s)")
     print(f"  headless                       {headless:>9,.0f} samples/s (alternating slices, ratios "
           f"{', '.join(f'{r:.2f}' for r in results['slice_ratios'])})")
     print(f"  gui_throughput_ratio           {results['gui_throughput_ratio']:9.2f}")

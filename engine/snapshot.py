@@ -59,6 +59,8 @@ class Snapshot:
     gradient_flow: GradientFlow | None = None  # the last batch's, while the trainer tracks it
     timeline: tuple = ()        # the run's engine.timeline.TimelineStop so far, oldest first (shared, immutable)
     source: str = ""            # where a network that is not training came from, e.g. "default.npz, 2,820 steps"
+    prepared: dict = field(default_factory=dict)  # display-ready data made from `network` on the training
+    # thread for the views on screen that asked for it, by their names (e.g. the chunk view's picture of W[1])
 
     @property
     def latest_test_accuracy(self):
@@ -66,17 +68,21 @@ class Snapshot:
         return float(acc[-1]) if acc is not None and len(acc) else None
 
 
-def take_snapshot(trainer, history, state, elapsed_s=0.0, samples_per_s=0.0, lr=None, message="", timeline=()):
-    """Copy what the panels need out of a live trainer (call it on the training thread)."""
+def take_snapshot(trainer, history, state, elapsed_s=0.0, samples_per_s=0.0, lr=None, message="", timeline=(),
+                  prepare=None):
+    """Copy what the panels need out of a live trainer (call it on the training thread).
+    `prepare(network)`, if given, makes the snapshot's `prepared` data from the copied network."""
     batch_x, batch_loss = history.batch_arrays()
+    network = trainer.network.copy()
     return Snapshot(
-        network=trainer.network.copy(), config=trainer.config, state=state, step=trainer.step,
+        network=network, config=trainer.config, state=state, step=trainer.step,
         epoch=trainer.epoch, epoch_progress=trainer.epoch + trainer.batch_in_epoch / trainer.batches_per_epoch,
         batch=trainer.batch_in_epoch, batches_per_epoch=trainer.batches_per_epoch,
         samples_per_s=samples_per_s, elapsed_s=elapsed_s,
         lr=trainer.current_lr() if lr is None else lr,
         batch_x=batch_x, batch_loss=batch_loss, epochs=history.epoch_arrays(), message=message,
-        dataset_name=trainer.data.name, gradient_flow=_gradient_flow(trainer), timeline=timeline)
+        dataset_name=trainer.data.name, gradient_flow=_gradient_flow(trainer), timeline=timeline,
+        prepared=prepare(network) if prepare is not None else {})
 
 
 def _gradient_flow(trainer):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from engine.analysis.lab import EditedCopy, LabEdits
@@ -22,6 +23,7 @@ from engine.runs import Run, RunsList
 from engine.snapshot import RunState, Snapshot
 
 from .widgets.throttle import RenderQueue
+from .widgets.visibility import on_screen
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +79,22 @@ class StudioState(QObject):
         self.runs_revision = 0
         self.comparison: RunPair | None = None
         self.render_queue = RenderQueue(self)
+        self._display_requests: dict = {}  # view -> its gui.training.prepared request
+
+    def request_display(self, view, request) -> None:
+        """Have `request` (see gui.training.prepared; None: nothing) made with every snapshot of
+        the run while `view` is on screen."""
+        if request is None:
+            self._display_requests.pop(view, None)
+        else:
+            self._display_requests[view] = request
+
+    def display_requests(self) -> tuple:
+        """The requests of the views on screen now (asked at every snapshot of the run)."""
+        gone = [view for view in self._display_requests if not shiboken6.isValid(view)]
+        for view in gone:  # a view closed and deleted since it asked
+            del self._display_requests[view]
+        return tuple(request for view, request in self._display_requests.items() if on_screen(view))
 
     def set_snapshot(self, snapshot: Snapshot | None) -> None:
         """Put `snapshot` on screen; always announced, since a view may have skipped the last one."""

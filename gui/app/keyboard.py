@@ -2,7 +2,7 @@
 run buttons, and Help -> Keyboard shortcuts lists every key the window answers."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -32,17 +32,29 @@ def _plain(event) -> bool:
     return event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 
 
-class KeyboardHandling:
-    """A mixin of MainWindow."""
+class FocusedButtonKeys(QObject):
+    """An event filter on the window: a focused button takes Space and Return for itself, so the
+    window's Space (start, pause, resume) applies only when no button has the focus (text fields
+    claim Space themselves).
 
-    def event(self, event) -> bool:
-        # A focused button takes Space and Return for itself: the window's Space (start, pause,
-        # resume) applies only when no button has the focus. Text fields claim Space themselves.
+    A filter rather than an override of the window's event(): Qt paints the whole window from
+    inside that method, which, written in Python, would hold the GIL for all of the painting,
+    and the training thread would wait for it."""
+
+    def eventFilter(self, watched, event) -> bool:
         if (event.type() == QEvent.Type.ShortcutOverride and event.key() in BUTTON_KEYS and _plain(event)
                 and _focused_button() is not None):
             event.accept()
             return True
-        return super().event(event)
+        return False
+
+
+class KeyboardHandling:
+    """A mixin of MainWindow; call `_install_keyboard_handling` once the window is made."""
+
+    def _install_keyboard_handling(self) -> None:
+        self._focused_button_keys = FocusedButtonKeys(self)
+        self.installEventFilter(self._focused_button_keys)
 
     def keyPressEvent(self, event) -> None:
         button = _focused_button()

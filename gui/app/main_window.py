@@ -74,6 +74,7 @@ class MainWindow(FileActions, RunActions, RunRecords, KeyboardHandling, QMainWin
 
         self.state = StudioState(self)
         self.session = TrainingSession(self)
+        self.session.display_requests = self.state.display_requests
         self._build_panels()
         build_menus(self)
         self.status = StudioStatusBar()
@@ -88,6 +89,7 @@ class MainWindow(FileActions, RunActions, RunRecords, KeyboardHandling, QMainWin
         self.setAcceptDrops(True)  # model and dataset files (file_actions.py)
         self._connect()
         self._build_run_records()
+        self._install_keyboard_handling()
         self._restore_layout()
         self._restore_training_settings()
         install_export_menus(self)
@@ -190,7 +192,7 @@ class MainWindow(FileActions, RunActions, RunRecords, KeyboardHandling, QMainWin
     @Slot(object)
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Put a snapshot on screen: every panel subscribed to the state draws it."""
-        self.timeline_bar.set_stops(snapshot.timeline)
+        self.timeline_bar.set_stops(snapshot.timeline, running=snapshot.state == RunState.RUNNING)
         self.state.set_snapshot(snapshot)
         self._update_status()
 

@@ -103,7 +103,7 @@ class RunActions:
     def _on_run_snapshot(self, snapshot: Snapshot) -> None:
         """A new snapshot of the run: shown at Live; while an earlier moment is on screen it only
         extends the timeline (and the status bar), so the view is never pulled away from it."""
-        self.timeline_bar.set_stops(snapshot.timeline)
+        self.timeline_bar.set_stops(snapshot.timeline, running=snapshot.state == RunState.RUNNING)
         if self.timeline_bar.is_live:
             self.show_snapshot(snapshot)
         else:

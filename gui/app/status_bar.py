@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from engine.snapshot import RunState
 
+from ..widgets.labels import SteadyLabel
+
 STATE_TEXT = {
     RunState.IDLE: "Ready", RunState.RUNNING: "Training", RunState.PAUSED: "Paused",
     RunState.DIVERGED: "Diverged (paused)", RunState.STOPPED: "Stopped", RunState.FINISHED: "Finished",
@@ -44,6 +46,21 @@ class ElidingLabel(QLabel):
                          metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width()))
 
 
+class ProgressBar(QProgressBar):
+    """A QProgressBar whose `show_progress` is painted with the rest of the window. Its setValue
+    repaints at once: a paint, and a flush to the screen, of its own for every snapshot."""
+
+    def show_progress(self, value: int, text: str) -> None:
+        if value == self.value() and text == self.format():
+            return
+        self.setUpdatesEnabled(False)  # repaint() does nothing now; enabling them again asks for an update()
+        try:
+            self.setValue(value)
+            self.setFormat(text)
+        finally:
+            self.setUpdatesEnabled(True)
+
+
 class StudioStatusBar(QStatusBar):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -51,11 +68,12 @@ class StudioStatusBar(QStatusBar):
         self.state_label = _label("statusState", "What the training run is doing.")
         self.epoch_label = _label("statusEpoch", "The epoch in progress: one epoch is one pass over "
                                                  "every training image.", eliding=True)
-        self.step_label = _label("statusStep", "Mini-batch updates of W[l] and b[l] so far.")
-        self.speed_label = _label("statusSpeed", "Training images processed per second.")
-        self.elapsed_label = _label("statusElapsed", "Training time, pauses excluded.")
+        # New texts with every snapshot: steady labels, repainted alone (gui.widgets.labels).
+        self.step_label = _label("statusStep", "Mini-batch updates of W[l] and b[l] so far.", steady=True)
+        self.speed_label = _label("statusSpeed", "Training images processed per second.", steady=True)
+        self.elapsed_label = _label("statusElapsed", "Training time, pauses excluded.", steady=True)
         self.accuracy_label = _label("statusAccuracy", "Test accuracy at the last evaluation (after each epoch).")
-        self.progress = QProgressBar()
+        self.progress = ProgressBar()
         self.progress.setObjectName("statusProgress")
         self.progress.setRange(0, 1000)
         self.progress.setFixedWidth(180)
@@ -118,8 +136,7 @@ class StudioStatusBar(QStatusBar):
             self.speed_label.setText("")
             self.elapsed_label.setText("")
             self.accuracy_label.setText(accuracy_text(accuracy, edited_accuracy))
-            self.progress.setValue(0)
-            self.progress.setFormat("Epoch progress")
+            self.progress.show_progress(0, "Epoch progress")
             self._hide_empty_labels()
             return
         epochs = snapshot.config.epochs
@@ -132,8 +149,7 @@ class StudioStatusBar(QStatusBar):
         self.elapsed_label.setText(f"Elapsed {duration_text(snapshot.elapsed_s)}")
         self.accuracy_label.setText(accuracy_text(snapshot.latest_test_accuracy, edited_accuracy))
         fraction = 1.0 if finished else snapshot.batch / max(snapshot.batches_per_epoch, 1)
-        self.progress.setValue(round(fraction * 1000))
-        self.progress.setFormat(f"Epoch {current}: {fraction:.0%}")
+        self.progress.show_progress(round(fraction * 1000), f"Epoch {current}: {fraction:.0%}")
         self._hide_empty_labels()
 
     def _hide_empty_labels(self) -> None:
@@ -142,8 +158,8 @@ class StudioStatusBar(QStatusBar):
             label.setVisible(bool(label.text()))
 
 
-def _label(object_name: str, tooltip: str, eliding: bool = False) -> QLabel:
-    label = ElidingLabel() if eliding else QLabel()
+def _label(object_name: str, tooltip: str, eliding: bool = False, steady: bool = False) -> QLabel:
+    label = ElidingLabel() if eliding else SteadyLabel() if steady else QLabel()
     label.setObjectName(object_name)
     label.setToolTip(tooltip)
     label.setContentsMargins(6, 0, 6, 0)

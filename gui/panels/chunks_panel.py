@@ -11,10 +11,10 @@ change since the start shows exactly what has been learned so far.
 
 The atlas is coloured by index: each weight becomes one byte, looked up in a 256-colour table
 when Qt draws the image, so a frame costs two passes over W[1] and no per-pixel colour work.
+While a run goes on, the training thread makes that picture with each snapshot for the view
+on screen (a ChunkAtlasRequest, see gui.training.prepared); this view then only shows it.
 """
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,13 +25,11 @@ from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel,
 from engine.analysis.neuron_order import INDEX, NEEDS_IMAGES, ORDER_NAMES, ORDERS, PROBE_IMAGES, order_neurons
 from engine.snapshot import RunState
 
+from ..training.prepared import answers
 from ..widgets.colormaps import (
     HOVER_FRAME_COLOUR,
-    INDEX_SEPARATOR,
-    INDEX_TRANSPARENT,
     diverging_colormap,
     diverging_index_lut,
-    diverging_indices,
     diverging_words,
     make_colour_bar,
     nice_ceiling,
@@ -40,11 +38,19 @@ from ..widgets.colormaps import (
 )
 from ..widgets.compact_views import CompactLayoutWidget
 from ..widgets.fields import tool_button
+from ..widgets.indexed_image import IndexedImageItem, colour_table
 from ..widgets.labels import ElidedLabel
 from ..widgets.panel_base import SnapshotPanel
 from ..widgets.text_format import signed
 from ..widgets.throttle import ThrottledRender
-from .chunk_atlas import CHUNK_SIDE, chunk_atlas, grid_shape, separator_width  # noqa: F401  (re-exported)
+from .chunk_atlas import (  # noqa: F401  (grid_shape, separator_width: re-exported)
+    CHUNK_SIDE,
+    ChunkAtlasRequest,
+    chunk_atlas,
+    chunk_frame,
+    grid_shape,
+    separator_width,
+)
 from .chunk_detail_dialog import CHUNK_VIEW_SIZE, TOP_DIGITS, ChunkDetailDialog  # noqa: F401  (TOP_DIGITS: re-exported)
 
 WEIGHTS, CHANGE = "weights", "change"
@@ -72,13 +78,6 @@ LIVE_DELAY_S = 0.025
 in another turn of the event loop than the loss curve: the window never stops for both."""
 
 
-@functools.lru_cache(maxsize=4)
-def _colour_table(lut_bytes: bytes) -> list[int]:
-    """A diverging_index_lut (as bytes, one table per palette choice) as a QImage colour table (ARGB)."""
-    lut = np.frombuffer(lut_bytes, dtype=np.uint8).reshape(-1, 4).astype(np.uint32)
-    return [int(v) for v in (lut[:, 3] << 24) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]]
-
-
 class ChunksPanel(SnapshotPanel):
     """Grid of first-layer weight chunks (or their change since the start) with zoom, hover
     read-out and magnifier, and a click-through detail view."""
@@ -96,15 +95,15 @@ class ChunksPanel(SnapshotPanel):
         self._mode = WEIGHTS
         self._network = None
         self._weights = None
-        self._values = None          # what is drawn: W[1], or W[1] - W[1](0)
-        self._atlas = None           # float atlas of _values, built when asked for
+        self._frame = None           # the ChunkFrame on screen
+        self._prepared = None        # the ChunkFrame the training thread made for the latest snapshot
+        self._request = None         # the ChunkAtlasRequest for what is on screen
+        self._scratch: dict = {}     # work arrays for the frames made here
+        self._atlas = None           # float atlas of the values drawn, built when asked for
         self._reference = None       # W[1] at the start of the run on screen
         self._last_step: int | None = None
-        self._showing_change = False
         self._weights_scale: tuple[object, float] | None = None
         self._grid = (0, 0, 0, 1)  # (n_chunks, rows, cols, separator)
-        self._buffers: dict = {}
-        self._display = np.zeros((CHUNK_SIDE, CHUNK_SIDE), dtype=np.uint8)
         self._hovered: int | None = None
         self._throttle = ThrottledRender(self._render, LIVE_INTERVAL_S, LIVE_DELAY_S, self)
         self._bar_label = COLOUR_BAR_LABELS[WEIGHTS]
@@ -157,8 +156,10 @@ class ChunksPanel(SnapshotPanel):
         self.view_box = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
         self.view_box.setDefaultPadding(0.01)
         self.view_box.disableAutoRange()  # the range is set by fit_all and the user, never by new data
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setImage(self._display, autoLevels=False, levels=None, lut=diverging_index_lut())
+        # Redrawn with every frame while training: its colour table is made once (see IndexedImageItem).
+        self.image_item = IndexedImageItem(axisOrder="row-major")
+        self.image_item.setImage(np.zeros((CHUNK_SIDE, CHUNK_SIDE), dtype=np.uint8), autoLevels=False, levels=None,
+                                 lut=diverging_index_lut())
         self.view_box.addItem(self.image_item)
         # The bar shows the scale only: the image is coloured by index (see colormaps).
         self.color_bar = make_colour_bar(self, diverging_colormap(), None, COLOUR_BAR_LABELS[WEIGHTS])
@@ -222,8 +223,9 @@ class ChunksPanel(SnapshotPanel):
             return
         self._network = snapshot.network
         self._weights = weights
+        self._prepared = getattr(snapshot, "prepared", {}).get(ChunkAtlasRequest.key)
         self._running = snapshot.state == RunState.RUNNING
-        same_grid = self._values is not None and self._values.shape == weights.shape
+        same_grid = self._frame is not None and self._frame.indices.shape == weights.shape
         # While running, the newest weights a moment later (and no sooner than the interval allows).
         self._throttle.request(live=snapshot.state == RunState.RUNNING and same_grid)
 
@@ -276,12 +278,22 @@ class ChunksPanel(SnapshotPanel):
     @property
     def showing_change(self) -> bool:
         """True when the picture is W[1] - W[1](0) (the change view with a known start)."""
-        return self._showing_change
+        return self._frame is not None and self._frame.showing_change
 
     @property
     def values(self) -> np.ndarray | None:
         """The (n, 784) values drawn: W[1], or its change since the start."""
-        return self._values
+        return None if self._frame is None else self._frame.values
+
+    @property
+    def frame(self):
+        """The chunk_atlas.ChunkFrame on screen (None before the first drawing)."""
+        return self._frame
+
+    @property
+    def request(self) -> ChunkAtlasRequest | None:
+        """What the training thread is asked to make for this view (None before the first drawing)."""
+        return self._request
 
     @property
     def levels(self) -> tuple[float, float]:
@@ -290,8 +302,8 @@ class ChunksPanel(SnapshotPanel):
     @property
     def atlas(self) -> np.ndarray | None:
         """The values drawn as a float atlas (see chunk_atlas): NaN in gaps and unused cells."""
-        if self._atlas is None and self._values is not None:
-            self._atlas = chunk_atlas(self._values[self._order.order])[0]
+        if self._atlas is None and self._frame is not None:
+            self._atlas = chunk_atlas(self._frame.values[self._order.order])[0]
         return self._atlas
 
     @property
@@ -388,27 +400,18 @@ class ChunksPanel(SnapshotPanel):
             return
         n_chunks = weights.shape[0]
         rows, cols = grid_shape(n_chunks)
-        separator = separator_width(cols)
-        architecture_changed = self._grid != (n_chunks, rows, cols, separator)
-        if architecture_changed:
-            self._grid = (n_chunks, rows, cols, separator)
-            self._allocate(n_chunks, rows, cols, separator)
-
-        change = self._mode == CHANGE and self._reference is not None
-        if change:
-            values = np.subtract(weights, self._reference, out=self._buffers["change"])
-        else:
-            values = weights
-        self._values = values
-        self._atlas = None
-        self._showing_change = change
-        self.scale = nice_ceiling(symmetric_scale(values))
+        grid = (n_chunks, rows, cols, separator_width(cols))
+        architecture_changed = self._grid != grid
+        self._grid = grid
         self._update_order(architecture_changed)
-        if self._order.by != INDEX:
-            values = np.take(values, self._order.order, axis=0, out=self._buffers["sorted"])
-        indices = diverging_indices(values, self.scale, out=self._buffers["indices"], work=self._buffers["work"])
-        self._place(indices)
-        self.image_item.setImage(self._display, autoLevels=False, levels=None)
+        self._update_request()
+        frame = self._prepared
+        if not answers(frame, self._request, self._network):
+            frame = chunk_frame(self._network, self._request.reference, self._request.order, scratch=self._scratch)
+        self._frame = frame
+        self._atlas = None
+        self.scale = frame.scale
+        self.image_item.setImage(frame.display, autoLevels=False, levels=None)
         if self.color_bar.levels() != self.levels:
             self.color_bar.setLevels(self.levels)
         self._update_texts()
@@ -432,37 +435,17 @@ class ChunksPanel(SnapshotPanel):
             else:
                 self.detail_dialog.hide()
 
-    def _allocate(self, n_chunks: int, rows: int, cols: int, separator: int) -> None:
-        """Buffers for one architecture, so that a frame allocates nothing."""
-        cell = CHUNK_SIDE + separator
-        self._buffers = {
-            "change": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
-            "work": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
-            "indices": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.uint8),
-            "sorted": np.empty((n_chunks, CHUNK_SIDE * CHUNK_SIDE), dtype=np.float32),
-        }
-        # Gaps between used cells get the separator colour, cells after the last neuron
-        # stay transparent; only the chunks themselves are rewritten per frame.
-        display = np.full((rows * cell, cols * cell), INDEX_TRANSPARENT, dtype=np.uint8)
-        full_rows, last = divmod(n_chunks, cols)
-        display[: full_rows * cell, : cols * cell - separator] = INDEX_SEPARATOR
-        if last:
-            display[full_rows * cell: full_rows * cell + CHUNK_SIDE, : last * cell - separator] = INDEX_SEPARATOR
-        self._full_display = display
-        self._display = display[: rows * cell - separator, : cols * cell - separator]
-
-    def _place(self, indices: np.ndarray) -> None:
-        """Copy each neuron's 784 indices into its 28x28 cell with strided views (no loop)."""
-        n_chunks, rows, cols, separator = self._grid
-        cell = CHUNK_SIDE + separator
-        cells = self._full_display.reshape(rows, cell, cols, cell)
-        full_rows, last = divmod(n_chunks, cols)
-        if full_rows:
-            cells[:full_rows, :CHUNK_SIDE, :, :CHUNK_SIDE] = (
-                indices[: full_rows * cols].reshape(full_rows, cols, CHUNK_SIDE, CHUNK_SIDE).transpose(0, 2, 1, 3))
-        if last:
-            cells[full_rows, :CHUNK_SIDE, :last, :CHUNK_SIDE] = (
-                indices[full_rows * cols:].reshape(last, CHUNK_SIDE, CHUNK_SIDE).transpose(1, 0, 2))
+    def _update_request(self) -> None:
+        """The ChunkAtlasRequest for what this view shows now, handed to the state (so that the
+        training thread makes the next frames) when it changes."""
+        change = self._mode == CHANGE and self._reference is not None and self._reference.shape == self._weights.shape
+        reference = self._reference if change else None
+        order = None if self._order.by == INDEX else self._order.order
+        request = self._request
+        if request is None or request.reference is not reference or request.order is not order:
+            self._request = ChunkAtlasRequest(reference, order)
+            if self.state is not None:
+                self.state.request_display(self, self._request)
 
     def _probe_images(self):
         dataset = self.state.dataset if self.state is not None else None
@@ -489,14 +472,14 @@ class ChunksPanel(SnapshotPanel):
 
     def _scale_of_weights(self) -> float:
         """The colour scale of W[1] itself (the detail view always shows weights)."""
-        if self._mode == WEIGHTS or not self._showing_change:
+        if self._mode == WEIGHTS or not self.showing_change:
             return self.scale
         if self._weights_scale is None or self._weights_scale[0] is not self._weights:
             self._weights_scale = (self._weights, nice_ceiling(symmetric_scale(self._weights)))
         return self._weights_scale[1]
 
     def _update_texts(self) -> None:
-        if self._showing_change:
+        if self.showing_change:
             title, bar = TITLES[CHANGE], COLOUR_BAR_LABELS[CHANGE]
         elif self._mode == CHANGE:
             title, bar = NO_REFERENCE_TITLE, COLOUR_BAR_LABELS[WEIGHTS]
@@ -529,8 +512,8 @@ class ChunksPanel(SnapshotPanel):
 
     def _show_hover(self, neuron: int) -> None:
         self._hovered = neuron
-        row = self._values[neuron]
-        what = "change since start" if self._showing_change else "weights"
+        row = self._frame.values[neuron]
+        what = "change since start" if self.showing_change else "weights"
         order_note = self._order.describe(neuron) if self._order is not None else ""
         self.hover_label.setText(
             f"Neuron {neuron}:  {what} from {signed(float(row.min()))} to {signed(float(row.max()))},  "
@@ -546,9 +529,9 @@ class ChunksPanel(SnapshotPanel):
 
     def _show_magnified(self, neuron: int) -> None:
         cell_index = int(self._order.position[neuron]) if self._order is not None else neuron
-        pixels = np.ascontiguousarray(self._buffers["indices"][cell_index].reshape(CHUNK_SIDE, CHUNK_SIDE))
+        pixels = np.ascontiguousarray(self._frame.indices[cell_index].reshape(CHUNK_SIDE, CHUNK_SIDE))
         image = QImage(pixels.data, CHUNK_SIDE, CHUNK_SIDE, CHUNK_SIDE, QImage.Format.Format_Indexed8)
-        image.setColorTable(_colour_table(diverging_index_lut().tobytes()))
+        image.setColorTable(colour_table(diverging_index_lut()))
         enlarged = image.scaled(MAGNIFIER_SIDE, MAGNIFIER_SIDE, Qt.AspectRatioMode.IgnoreAspectRatio,
                                 Qt.TransformationMode.FastTransformation)  # crisp, square weights
         self.magnifier.setPixmap(QPixmap.fromImage(enlarged))

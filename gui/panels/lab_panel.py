@@ -244,9 +244,9 @@ class LabPanel(QWidget):
 
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
         """The window shows `snapshot` (None: no network); edits apply to its network from now on."""
-        if (snapshot is not None and not self.isVisible() and self._base is not None
+        if (snapshot is not None and not on_screen(self) and self._base is not None
                 and snapshot.network.layer_sizes == self._base.layer_sizes):
-            # Behind another tab during training: catch up when shown instead of refreshing
+            # Hidden or behind another tab during training: catch up when shown instead of refreshing
             # labels nobody sees at every frame (network_for needs none of this).
             self._hidden_snapshot = snapshot
             return
@@ -296,6 +296,8 @@ class LabPanel(QWidget):
     def refresh(self, force: bool = False) -> None:
         """Bring the panel up to date if it is on screen (or `force`): the drawing's answers,
         and a due evaluation. The window calls this when the Lab appears."""
+        if self._hidden_snapshot is not None and on_screen(self):
+            self.show_snapshot(self._hidden_snapshot)
         if self._drawing_readout_stale:
             self._update_drawing_readout()
         if not self._accuracy_due or self._base is None or self._dataset is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import deque
+from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 
@@ -24,13 +25,14 @@ from ..widgets.background import BackgroundTask
 from .cpu_share import reserve_core_for_gui
 from .worker import DEFAULT_MAX_SNAPSHOTS_PER_S, TrainingWorker
 
-DEFAULT_DRAWING_BUDGET = 0.04
-"""Largest share of the GUI thread's time that drawing snapshots may take. Qt paints the
-pyqtgraph views while holding Python's GIL, so the training thread loses about as much time
-as the window spends drawing: when a frame costs more, frames come less often instead of
-training slowing down. 4 % keeps training at about 95 % of its headless speed (the rest goes
-to making snapshots and timeline stops); with the full studio's frame of about 20 ms on two
-cores that is 2 frames per second, and a cheaper frame (fewer panels in view) gets more."""
+DEFAULT_DRAWING_BUDGET = 0.06
+"""Largest share of the GUI thread's time that drawing snapshots may take. While the window
+draws, training slows down (Qt paints the pyqtgraph views holding Python's GIL, and the two
+threads share the machine's cores and caches): measured on two cores, by about half the time
+the window spends drawing. When a frame costs more, frames come less often instead of training
+slowing down. At 6 % training keeps about 97 % of its headless speed (the rest goes to making
+snapshots and timeline stops, and to the window's other work); with the full studio's frame of
+about 8 ms that is 6 to 7 frames per second, and a cheaper frame (fewer panels in view) gets more."""
 
 GIL_SWITCH_INTERVAL_S = 0.001
 """How long one thread may keep the GIL while another waits for it (Python's default: 5 ms).
@@ -39,9 +41,10 @@ the Python between its BLAS calls; with the default each waits up to 5 ms for th
 times per frame. Set process-wide when a run starts."""
 
 MAX_FRAME_SAMPLE_GAP_S = 5.0
-"""Gaps between snapshots longer than this (a pause) are not frame-cost samples. Well above
-the gaps the drawing budget itself asks for: a frame of 40 ms at 4 % is a gap of 1 s, and a
-limit near that would drop exactly the costly frames and leave the estimate too low."""
+"""Gaps between snapshots longer than this are not frame-cost samples (nor is any gap that
+spans a pause, see _on_snapshot). Well above the gaps the drawing budget itself asks for: a
+frame of 40 ms at 6 % is a gap of 0.7 s, and a limit near that would drop exactly the costly
+frames and leave the estimate too low."""
 FRAME_COST_WINDOW = 16
 FRAME_COST_OUTLIERS = 2
 """The frame cost is the mean of the last FRAME_COST_WINDOW frames without the costliest few."""
@@ -80,6 +83,9 @@ class TrainingSession(QObject):
         self._worker: TrainingWorker | None = None
         self._latest: Snapshot | None = None
         self._track_gradient_flow = False  # passed on to every run's trainer
+        self.display_requests: Callable[[], tuple] = tuple
+        """Called at every snapshot: the display requests of the views on screen, whose data the
+        worker makes with the next snapshot (gui.training.prepared; the window gives the state's)."""
         # Runs the training loop on a thread of its own (gui.widgets.background): a failure ends
         # the run like a stop, after printing what went wrong.
         self._runner = BackgroundTask(self)
@@ -130,6 +136,7 @@ class TrainingSession(QObject):
         worker = TrainingWorker(trainer, TrainingHistory(), self.max_snapshots_per_s)
         worker.snapshotReady.connect(self._on_snapshot)
         worker.diverged.connect(self._on_diverged)
+        worker.set_display_requests(self.display_requests())
         self._trainer, self._worker = trainer, worker
         self.runs_started += 1
         self._cpu_mark = None
@@ -144,6 +151,7 @@ class TrainingSession(QObject):
 
     def resume(self) -> None:
         if self._state in (RunState.PAUSED, RunState.DIVERGED):
+            self._cpu_mark = None  # the pause's CPU time is not a frame's (see _on_snapshot)
             self._trainer.resume()
             self._set_state(RunState.RUNNING)
 
@@ -203,8 +211,14 @@ class TrainingSession(QObject):
         if worker is None or worker is not self._worker:
             return  # from a run that has already been shut down
         self._latest = snapshot
+        running = snapshot.state == RunState.RUNNING
+        if not running:
+            # What the GUI thread does while the run stands still (the user browsing, another
+            # computation) is no part of showing snapshots: sampling starts again after it.
+            self._cpu_mark = None
         self.snapshotReady.emit(snapshot)
-        worker.acknowledge_snapshot(self._measure_frame_cost() / self.drawing_budget)
+        cost = self._measure_frame_cost() if running else self.frame_cost_s
+        worker.acknowledge_snapshot(cost / self.drawing_budget, self.display_requests())
 
     @Slot(str)
     def _on_diverged(self, message: str) -> None:

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..widgets.labels import SteadyLabel
 from ..widgets.theme import appearance, follow_appearance, themed
+from ..widgets.throttle import ThrottledRender
 
 TIMELINE_COLOUR = QColor("#7e57c2")
 """The timeline's accent: its epoch marks and the cursor it puts on the loss and accuracy plots."""
@@ -32,6 +34,8 @@ DARK_TIMELINE_COLOUR = QColor("#b39ddb")
 """The accent on a dark theme, where the light theme's purple is too dark to read."""
 LIVE_COLOURS = {False: "#c62828", True: "#ff6b6b"}
 """The Live button's "on air" red, on a light and on a dark theme."""
+LIVE_INTERVAL_S = 0.5
+"""Shortest time between redraws of the bar for stops a running run adds at Live."""
 
 
 def timeline_colour() -> QColor:
@@ -148,6 +152,7 @@ class TimelineBar(QFrame):
         self.setObjectName("timelineBar")
         self._stops: tuple = ()
         self._selected = None   # the stop shown, or None at Live
+        self._throttle = ThrottledRender(self._update, LIVE_INTERVAL_S, parent=self)
         self._resume_available = True
 
         caption = QLabel("Timeline")
@@ -165,13 +170,14 @@ class TimelineBar(QFrame):
         self.slider.setFixedHeight(26)
         self.slider.valueChanged.connect(self._on_value_changed)
 
-        self.moment_label = QLabel()
+        # A new text with nearly every snapshot at Live: a steady label is repainted alone.
+        self.moment_label = SteadyLabel()
         self.moment_label.setObjectName("timelineMomentLabel")
         self.moment_label.setTextFormat(Qt.TextFormat.RichText)
         self.moment_label.setToolTip("The moment shown: fractional epochs, mini-batch steps, the latest "
                                      "mini-batch loss and the test accuracy of the latest evaluation.")
         # Room for the longest description, so moving the slider never re-lays out the bar.
-        self.moment_label.setMinimumWidth(self.fontMetrics().horizontalAdvance(
+        self.moment_label.reserve_width(self.fontMetrics().horizontalAdvance(
             "Epoch 100.00 · step 1,000,000 · loss 0.0000 · test 100.00 % (evaluated here)") + 8)
 
         self.resume_button = QToolButton()
@@ -221,14 +227,21 @@ class TimelineBar(QFrame):
         return self._selected
 
     # -- commands ------------------------------------------------------------------------------
-    def set_stops(self, stops: tuple) -> None:
-        """The run's stops so far. At Live the slider stays at the (moving) right end; on a stop
-        it stays on that stop, even when the stop has since been thinned out of the timeline."""
+    def set_stops(self, stops: tuple, running: bool = False) -> None:
+        """The run's stops so far (`running`: of a snapshot of a running run). At Live the slider
+        stays at the (moving) right end; on a stop it stays on that stop, even when the stop has
+        since been thinned out of the timeline."""
         stops = tuple(stops)
         if stops is self._stops or stops == self._stops:
+            if not running and self._throttle.pending:
+                self._update()
             return
-        self._stops = stops
-        self._update()
+        old, self._stops = self._stops, stops
+        # Stops a running run added at the end, at Live: the bar shows them at most every
+        # LIVE_INTERVAL_S (a run adds several a second, and redrawing the bar for each would cost
+        # a good share of each frame); anything else at once.
+        grown = 0 < len(old) < len(stops) and stops[0] is old[0] and stops[len(old) - 1] is old[-1]
+        self._throttle.request(live=running and grown and self.is_live)
 
     def select_index(self, index: int) -> None:
         """Show stop `index` (len(stops) means Live), as if the slider had been moved there."""
@@ -265,6 +278,7 @@ class TimelineBar(QFrame):
             self.resumeRequested.emit(self._selected)
 
     def _update(self) -> None:
+        self._throttle.rendered()
         stops = self._stops
         self.slider.blockSignals(True)
         try:

@@ -4,7 +4,8 @@
 with a BackgroundTask). It drives `Trainer.run()` and turns the stream of events into
 `snapshotReady(Snapshot)` signals, time-throttled so that the GUI thread never receives more
 than it can draw, however fast training goes. It never touches a widget: snapshots are immutable copies, and the
-GUI steers training through the trainer's own thread-safe methods.
+GUI steers training through the trainer's own thread-safe methods. With each snapshot it makes the
+display-ready data that the views on screen asked for (gui.training.prepared).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from engine.history import TrainingHistory
 from engine.snapshot import RunState, take_snapshot
 from engine.timeline import Timeline
 from engine.trainer import BatchEvent, DivergedEvent, EpochEvent, FinishedEvent, Trainer
+
+from .prepared import prepare_all
 
 DEFAULT_MAX_SNAPSHOTS_PER_S = 20.0
 """Enough for smooth animation; more would only cost drawing time and training speed. The
@@ -58,13 +61,28 @@ class TrainingWorker(QObject):
         self._last_snapshot_state = ""
         self._elapsed_s = 0.0
         self._samples_per_s = 0.0
+        self._display_requests: tuple = ()  # see gui.training.prepared
+        self._failed_requests: list = []  # never tried again in this run (the training thread's own)
         self.snapshots_sent = 0
 
-    def acknowledge_snapshot(self, next_gap_s: float = 0.0) -> None:
+    def acknowledge_snapshot(self, next_gap_s: float = 0.0, display_requests: tuple | None = None) -> None:
         """Thread-safe: the GUI has taken the last snapshot and is ready for the next, which
-        should come at least `next_gap_s` after the last one (never sooner than the rate limit)."""
+        should come at least `next_gap_s` after the last one (never sooner than the rate limit),
+        made with `display_requests` (unchanged if None)."""
+        if display_requests is not None:
+            self.set_display_requests(display_requests)
         self._gap_s = max(self.min_snapshot_interval_s, next_gap_s)
         self._gui_ready.set()
+
+    def set_display_requests(self, requests: tuple) -> None:
+        """Thread-safe: what the next snapshots' `prepared` data is made for (the views on screen)."""
+        self._display_requests = tuple(requests)
+
+    def _prepare(self, network) -> dict:
+        requests = tuple(r for r in self._display_requests if not any(r is f for f in self._failed_requests))
+        results, failed = prepare_all(requests, network)
+        self._failed_requests += failed
+        return results
 
     @Slot()
     def run(self) -> None:
@@ -127,7 +145,8 @@ class TrainingWorker(QObject):
     def _send(self, state: str, message: str = "") -> None:
         snapshot = take_snapshot(self.trainer, self.history, state, elapsed_s=self._elapsed_s,
                                  samples_per_s=self._samples_per_s, message=message,
-                                 timeline=self.timeline.stops)
+                                 timeline=self.timeline.stops,
+                                 prepare=self._prepare if self._display_requests else None)
         self._last_snapshot_time = time.perf_counter()
         self._last_snapshot_step = self.trainer.step
         self._last_snapshot_state = state

@@ -17,6 +17,42 @@ def readout_label(object_name: str, tooltip: str = "", text: str = "") -> QLabel
     return label
 
 
+class SteadyLabel(QLabel):
+    """A label whose text changes often (with every snapshot). Its size is fixed and only grows,
+    to fit the longest text so far: Qt then repaints the label alone for a new text, where a label
+    free to change size has its parent's whole layout redone and repainted for it (a status bar
+    or a tool bar repaints every widget in it)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        if text != self.text():
+            super().setText(text)
+            self._fit()
+
+    def reserve_width(self, width: int) -> None:
+        """Never be narrower than `width` pixels."""
+        self.setFixedWidth(max(width, self.width() if self._fixed() else 0, self.sizeHint().width()))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            self.setFixedHeight(self.sizeHint().height())  # a new font's line height
+
+    def _fixed(self) -> bool:
+        return self.minimumSize() == self.maximumSize()
+
+    def _fit(self) -> None:
+        hint = self.sizeHint()
+        fixed = self._fixed()
+        width = max(hint.width(), self.minimumWidth()) if fixed else hint.width()
+        height = max(hint.height(), self.minimumHeight()) if fixed else hint.height()
+        if not fixed or width != self.minimumWidth() or height != self.minimumHeight():
+            self.setFixedSize(width, height)
+
+
 class ElidedLabel(QLabel):
     """A one-line plain-text label that ends in "…" when narrower than its text, with the whole
     text as its tooltip then; it never widens the view. `text()` is the whole text."""
